@@ -1,0 +1,46 @@
+# Mamori: the two commands a newcomer needs, and a few more.
+#   make demo    install build dependencies, build, create the demo hospital, write its reports
+#   make check   install test dependencies, build with ASan+UBSan, run every test (CTest)
+#   make bench   run the benchmarks in bench/ (each prints a table)
+#   make build   release build only (build/)
+#   make format  clang-format the C sources
+BUILD      ?= build
+CHECKBUILD ?= build-check
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all build demo check bench deps check-deps format format-check fuzz clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh build
+
+check-deps:
+	@bash scripts/install-deps.sh check
+
+build: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMM_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@$(BUILD)/mamori demo --dir ./demo-data --no-serve
+
+check: check-deps
+	@cmake -S . -B $(CHECKBUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMM_SANITIZE=ON >/dev/null
+	@cmake --build $(CHECKBUILD) -j $(JOBS)
+	@cd $(CHECKBUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@bash bench/run-all.sh $(BUILD)/mamori
+
+fuzz: check-deps
+	@bash tests/fuzz/build-libfuzzer.sh
+
+format:
+	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h')
+
+format-check:
+	@clang-format --dry-run --Werror $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h')
+
+clean:
+	rm -rf $(BUILD) $(CHECKBUILD)

@@ -1,0 +1,89 @@
+/*
+ * The command-line front end: the command table (main.c), the workspace a command runs on,
+ * option parsing shared by all commands, and the exit codes every command uses.
+ *
+ * Exit codes (documented in `mamori --help` and README.md):
+ *   0 success; 1 failure (I/O, store); 2 usage error; 3 not found (workspace, item, file);
+ *   4 invalid input (parse or validation error); 5 integrity check failed (audit verify).
+ */
+#ifndef MM_CLI_H
+#define MM_CLI_H
+
+#include "base.h"
+#include "catalog.h"
+#include "store.h"
+
+enum {
+    MM_EXIT_OK = 0,
+    MM_EXIT_FAIL = 1,
+    MM_EXIT_USAGE = 2,
+    MM_EXIT_NOTFOUND = 3,
+    MM_EXIT_INVALID = 4,
+    MM_EXIT_TAMPER = 5,
+};
+
+/* Global options, parsed before the command name. */
+typedef struct mm_globals {
+    const char *dir; /* --dir, else MAMORI_DIR, else "." */
+    const char *as;  /* --as: who is acting (audit); else MAMORI_USER, config, $USER */
+} mm_globals;
+
+/* A command: name, handler, one-line summary and the --help text. */
+typedef struct mm_command {
+    const char *name;
+    int (*run)(const mm_globals *g, int argc, char **argv);
+    const char *summary;
+    const char *help;
+} mm_command;
+
+/* An open workspace: directory, store, catalog, who is acting. */
+typedef struct mm_ws {
+    char dir[4096];
+    char db_path[4096];
+    char conf_path[4096];
+    char actor[256];
+    int default_version; /* from config, else the newest in the catalog */
+    mm_store *st;
+    mm_catalog *cat;
+} mm_ws;
+
+#define MM_WS_DB "mamori.db"
+#define MM_WS_CONF "mamori.conf"
+
+/* Finds and opens the workspace (--dir, MAMORI_DIR, current directory). */
+mm_rc mm_ws_open(const mm_globals *g, mm_ws *ws, mm_error *err);
+void mm_ws_close(mm_ws *ws);
+/* Creates a workspace in dir: directory, config, store, first audit entry. */
+mm_rc mm_ws_create(const char *dir, const char *actor, mm_error *err);
+/* Who is acting when there is no workspace config yet. */
+void mm_actor_default(const mm_globals *g, char *out, size_t outsz);
+
+/* Prints an error as "mamori: file:line:col: message" and returns the matching exit code. */
+int mm_cli_fail(const mm_error *err);
+int mm_exit_code(mm_rc rc);
+/* Prints a usage error and returns MM_EXIT_USAGE. */
+int mm_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* 1 when argv has -h/--help; prints the command's help. */
+int mm_cli_want_help(const char *cmd, int argc, char **argv);
+const mm_command *mm_cli_find(const char *name);
+extern const mm_command mm_commands[];
+extern const size_t mm_commands_len;
+
+/* Writes data to path atomically, or to stdout when path is NULL or "-". */
+mm_rc mm_cli_output(const char *path, const void *data, size_t len, mm_error *err);
+
+/* The commands. */
+int mm_cmd_init(const mm_globals *g, int argc, char **argv);
+int mm_cmd_facility(const mm_globals *g, int argc, char **argv);
+int mm_cmd_vendor(const mm_globals *g, int argc, char **argv);
+int mm_cmd_checklist(const mm_globals *g, int argc, char **argv);
+int mm_cmd_answer(const mm_globals *g, int argc, char **argv);
+int mm_cmd_answers(const mm_globals *g, int argc, char **argv);
+int mm_cmd_report(const mm_globals *g, int argc, char **argv);
+int mm_cmd_gmis(const mm_globals *g, int argc, char **argv);
+int mm_cmd_audit(const mm_globals *g, int argc, char **argv);
+int mm_cmd_demo(const mm_globals *g, int argc, char **argv);
+int mm_cmd_version(const mm_globals *g, int argc, char **argv);
+
+#endif

@@ -1,0 +1,291 @@
+/*
+ * `mamori demo`: a 200-bed demo hospital with a realistic set of answers (some いいえ with
+ * target dates, one of them overdue), two vendors with their 事業者確認用 sheets, and every
+ * report format written. Dates are placed relative to today, inside the current fiscal year,
+ * so the demo tells the same story whenever it runs. The answers go in through the real CSV
+ * importer, as a hospital's would.
+ */
+#include <getopt.h>
+#include <unistd.h>
+
+#include "answers_io.h"
+#include "audit.h"
+#include "buf.h"
+#include "cli.h"
+#include "facility.h"
+#include "fs.h"
+#include "report.h"
+
+/* One demo answer. Days are counted back from today (checked) and forward (target). */
+typedef struct demo_answer {
+    const char *vendor; /* NULL: the hospital sheet */
+    const char *item;
+    int round;
+    const char *scope;
+    const char *value;
+    int checked_ago;   /* days before today */
+    int target_ahead;  /* days after today; negative = overdue; 0 = none */
+    const char *note;
+} demo_answer;
+
+#define OVERDUE (-1000) /* marker: the one overdue target, placed just before today */
+
+static const char *const demo_vendors[] = {
+    "東和メディカルシステム株式会社",
+    "北星ネットワークサービス株式会社",
+};
+
+static const demo_answer demo_answers[] = {
+    {NULL, "1-1", 1, "all", "yes", 120, 0, "情報システム室長を安全管理責任者に任命（院長決裁）"},
+    {NULL, "2-1", 1, "all", "yes", 110, 0, "機器台帳（サーバ42台・端末PC380台・NW機器65台）"},
+    {NULL, "2-2", 1, "all", "yes", 110, 0, "保守用VPN 2系統を事業者2社に確認"},
+    {NULL, "2-3", 1, "all", "no", 105, 60, "部門システム1社からSDS未受領。督促中"},
+    {NULL, "2-4", 1, "all", "yes", 100, 0, "職種別アクセス権限表を情報委員会で承認"},
+    {NULL, "2-5", 1, "all", "no", 100, OVERDUE, "退職者アカウント棚卸しが未完了（人事データ連携待ち）"},
+    {NULL, "2-6", 1, "all", "yes", 95, 0, "VPN装置のファームウェアを更新"},
+    {NULL, "2-7", 1, "all", "yes", 95, 0, ""},
+    {NULL, "2-8", 1, "all", "no", 90, 45, "病棟の共用IDが残っている。個人ID化を計画"},
+    {NULL, "2-9", 1, "all", "no", 90, 75, "USB制御は外来端末のみ。病棟端末は未対応"},
+    {NULL, "2-10", 1, "all", "yes", 90, 0, "次期電子カルテ更新（令和9年度）で二要素認証を導入予定"},
+    {NULL, "2-11", 1, "all", "yes", 80, 0, "ログサーバへ転送、5年保存"},
+    {NULL, "2-12", 1, "server", "yes", 80, 0, "サービス一覧を更新前後で比較"},
+    {NULL, "2-12", 1, "pc", "no", 80, 90, "端末PCのサービス一覧の取得が未実施"},
+    {NULL, "2-13", 1, "network", "yes", 75, 0, "VPN接続元を保守事業者の固定IPに限定"},
+    {NULL, "3-1", 1, "all", "yes", 70, 0, "連絡体制図を院内ポータルに掲示"},
+    {NULL, "3-2", 1, "all", "yes", 70, 0, "オフラインバックアップからの復旧手順を確認"},
+    {NULL, "3-3", 1, "all", "no", 65, 100, "BCPにサイバー攻撃を想定した章を追加中"},
+    {NULL, "4-1", 1, "all", "no", 60, 110, "運用管理規程の改訂案を作成中"},
+    /* Second round: items checked again later in the year. */
+    {NULL, "1-1", 2, "all", "yes", 10, 0, "任命を再確認"},
+    {NULL, "2-6", 2, "all", "yes", 8, 0, "緊急パッチ適用を確認"},
+    {NULL, "2-3", 2, "all", "no", 7, 60, "残り1社のSDSは受領予定日確定"},
+    /* The vendors' own sheets. */
+    {"東和メディカルシステム株式会社", "1-1", 1, "all", "yes", 50, 0, "保守責任者を指名済み"},
+    {"東和メディカルシステム株式会社", "2-2", 1, "all", "yes", 50, 0, "リモート保守機器の一覧を提出"},
+    {"東和メディカルシステム株式会社", "2-3", 1, "all", "yes", 50, 0, "MDS/SDS 提出済み"},
+    {"東和メディカルシステム株式会社", "2-6", 1, "all", "yes", 50, 0, ""},
+    {"東和メディカルシステム株式会社", "2-10", 1, "all", "no", 50, 120, "次期更新で対応予定"},
+    {"東和メディカルシステム株式会社", "5-1", 1, "all", "yes", 50, 0, ""},
+    {"北星ネットワークサービス株式会社", "1-1", 1, "all", "yes", 40, 0, ""},
+    {"北星ネットワークサービス株式会社", "2-6", 1, "all", "yes", 40, 0, "FortiOS を修正版へ更新"},
+    {"北星ネットワークサービス株式会社", "2-13", 1, "network", "yes", 40, 0, "接続元IP制限を設定"},
+};
+
+/* Days between today and the start of the fiscal year, and to its end. */
+static void fy_room(mm_date today, long *since_start, long *to_end)
+{
+    int fy = mm_date_fiscal_year(&today);
+    mm_date s = mm_fy_start(fy), e = mm_fy_end(fy);
+    *since_start = mm_date_to_days(&today) - mm_date_to_days(&s);
+    *to_end = mm_date_to_days(&e) - mm_date_to_days(&today);
+}
+
+/* Squeezes a demo's offsets into the current fiscal year (early April leaves little room). */
+static mm_date clamp_days(long today, long offset, long lo, long hi)
+{
+    long d = today + offset;
+    if (d < lo)
+        d = lo;
+    if (d > hi)
+        d = hi;
+    return mm_date_from_days(d);
+}
+
+static mm_rc write_demo_csv(const char *path, mm_error *err)
+{
+    mm_date today = mm_date_today();
+    long t = mm_date_to_days(&today), since, to_end, lo, hi;
+    mm_buf b;
+    mm_rc rc;
+
+    fy_room(today, &since, &to_end);
+    lo = t - since;
+    hi = t + to_end;
+    mm_buf_init(&b, 0);
+    mm_buf_adds(&b, "\xEF\xBB\xBFsheet,vendor,item,round,scope,answer,checked,target,answerer,note\r\n");
+    for (size_t i = 0; i < MM_ARRAY_LEN(demo_answers); i++) {
+        const demo_answer *a = &demo_answers[i];
+        /* Checked dates: spread over the part of the year that has passed. */
+        long ago = since > 0 ? (a->checked_ago * since) / 130 : 0;
+        mm_date checked = clamp_days(t, -(ago > since ? since : ago), lo, t);
+        long ct = mm_date_to_days(&checked);
+        char cs[11], ts[11] = "";
+
+        if (a->target_ahead == OVERDUE) {
+            /* The one overdue: a target after the check but already passed. */
+            if (t > ct) {
+                mm_date target = mm_date_from_days(t - 1 > ct ? t - 1 : ct);
+                mm_date_iso(&target, ts);
+            } else {
+                mm_date_iso(&today, ts); /* 1 April: nothing can be overdue yet */
+            }
+        } else if (a->target_ahead > 0) {
+            long ahead = to_end > 0 ? (a->target_ahead * to_end) / 130 + 1 : 0;
+            mm_date target = clamp_days(t, ahead, ct, hi);
+            mm_date_iso(&target, ts);
+        }
+        mm_date_iso(&checked, cs);
+        mm_buf_addf(&b, "%s,", a->vendor ? "vendor" : "hospital");
+        mm_buf_add_csv(&b, a->vendor ? a->vendor : "");
+        mm_buf_addf(&b, ",%s,%d,%s,%s,%s,%s,", a->item, a->round, a->scope, a->value, cs, ts);
+        mm_buf_add_csv(&b, a->vendor ? "事業者担当" : "山田 太郎");
+        mm_buf_addc(&b, ',');
+        mm_buf_add_csv(&b, a->note);
+        mm_buf_adds(&b, "\r\n");
+    }
+    rc = mm_file_write_atomic(path, mm_buf_str(&b), b.len, 0644, err);
+    mm_buf_release(&b);
+    return rc;
+}
+
+/* Removes a previous demo workspace (only one marked as a demo). */
+static mm_rc clear_previous(const char *dir, mm_error *err)
+{
+    static const char *const files[] = {MM_WS_DB, MM_WS_DB "-wal", MM_WS_DB "-shm", MM_WS_CONF};
+    char db[4096], *marker = NULL;
+    mm_store *st = NULL;
+    mm_rc rc;
+
+    if (mm_path_join(db, sizeof(db), dir, MM_WS_DB) != MM_OK)
+        return mm_error_set(err, MM_ERR_INVALID, dir, 0, 0, "path too long");
+    if (!mm_file_exists(db))
+        return MM_OK;
+    if ((rc = mm_store_open(db, 0, &st, err)) != MM_OK)
+        return rc;
+    rc = mm_store_meta_get(st, "demo", &marker, err);
+    mm_store_close(&st);
+    free(marker);
+    if (rc == MM_ERR_NOTFOUND)
+        return mm_error_set(err, MM_ERR_EXISTS, dir, 0, 0,
+                            "デモではないワークスペースがあります。別の --dir を指定してください "
+                            "(a workspace that is not a demo exists here; choose another --dir)");
+    if (rc != MM_OK)
+        return rc;
+    for (size_t i = 0; i < MM_ARRAY_LEN(files); i++) {
+        char p[4096];
+        if (mm_path_join(p, sizeof(p), dir, files[i]) == MM_OK)
+            unlink(p);
+    }
+    return MM_OK;
+}
+
+int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
+{
+    static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
+                                         {"no-serve", no_argument, NULL, 'n'},
+                                         {"force", no_argument, NULL, 'f'},
+                                         {0}};
+    static const struct {
+        mm_report_format format;
+        mm_encoding enc;
+        const char *file;
+    } outputs[] = {
+        {MM_REPORT_XLSX, MM_ENC_UTF8, "checklist.xlsx"},
+        {MM_REPORT_PDF, MM_ENC_UTF8, "checklist.pdf"},
+        {MM_REPORT_HTML, MM_ENC_UTF8, "checklist.html"},
+        {MM_REPORT_CSV, MM_ENC_UTF8, "checklist.csv"},
+        {MM_REPORT_CSV, MM_ENC_CP932, "checklist-cp932.csv"},
+    };
+    const char *dir = g->dir ? g->dir : "./demo-data";
+    char csv[4096], reports[4096], actor[] = "demo";
+    mm_globals g2 = *g;
+    mm_report_set *set = NULL;
+    mm_facility f;
+    mm_error err;
+    mm_ws ws;
+    size_t count = 0;
+    int c, code = MM_EXIT_OK, opened = 0;
+    long id;
+
+    mm_error_clear(&err);
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': dir = optarg; break;
+        case 'n': break; /* there is no server yet; accepted so scripts keep working */
+        case 'f': break; /* a demo workspace is always rebuilt */
+        default: return mm_cli_usage("demo", "unknown option");
+        }
+    }
+    if (optind != argc)
+        return mm_cli_usage("demo", "unexpected argument '%s'", argv[optind]);
+    if (mm_path_join(csv, sizeof(csv), dir, "answers-demo.csv") != MM_OK ||
+        mm_path_join(reports, sizeof(reports), dir, "reports") != MM_OK)
+        return mm_cli_usage("demo", "--dir is too long");
+    if (mm_dir_exists(dir) && clear_previous(dir, &err) != MM_OK)
+        return mm_cli_fail(&err);
+    if (mm_ws_create(dir, actor, &err) != MM_OK)
+        return mm_cli_fail(&err);
+    g2.dir = dir;
+    g2.as = actor;
+    if (mm_ws_open(&g2, &ws, &err) != MM_OK)
+        return mm_cli_fail(&err);
+    opened = 1;
+    if (mm_store_meta_set(ws.st, "demo", "1", &err) != MM_OK)
+        goto fail;
+    memset(&f, 0, sizeof(f));
+    mm_strlcpy(f.name, "みどり台総合病院（デモ）", sizeof(f.name));
+    mm_strlcpy(f.kind, "hospital", sizeof(f.kind));
+    f.beds = 200;
+    mm_strlcpy(f.prefecture, "静岡県", sizeof(f.prefecture));
+    mm_strlcpy(f.manager, "山田 太郎", sizeof(f.manager));
+    if (mm_facility_set(ws.st, &f, actor, &err) != MM_OK)
+        goto fail;
+    for (size_t i = 0; i < MM_ARRAY_LEN(demo_vendors); i++)
+        if (mm_vendor_add(ws.st, demo_vendors[i], actor, &id, &err) != MM_OK)
+            goto fail;
+    if (write_demo_csv(csv, &err) != MM_OK ||
+        mm_answers_import_file(ws.st, ws.cat, csv, actor, 0, &count, &err) != MM_OK)
+        goto fail;
+    if (mm_mkdir_p(reports, 0755, &err) != MM_OK ||
+        mm_report_set_build(ws.st, ws.cat, ws.default_version, NULL, &set, &err) != MM_OK)
+        goto fail;
+    for (size_t i = 0; i < MM_ARRAY_LEN(outputs); i++) {
+        char path[4096];
+        mm_report_opts ro = {outputs[i].format, outputs[i].enc};
+        if (mm_path_join(path, sizeof(path), reports, outputs[i].file) != MM_OK ||
+            mm_report_write(set, &ro, path, &err) != MM_OK)
+            goto fail;
+    }
+    {
+        const mm_report_summary *s = &set->reports[0].summary;
+        mm_audit_report ar;
+        mm_audit_report_init(&ar);
+        if (mm_audit_verify(ws.st, &ar, &err) != MM_OK) {
+            mm_audit_report_release(&ar);
+            goto fail;
+        }
+        printf("デモ病院を作成しました (demo hospital ready): %s — %ld床, %s\n", f.name, f.beds,
+               f.prefecture);
+        printf("  ワークスペース (workspace): %s\n", dir);
+        printf("  チェックリスト: %s（%s）\n", set->reports[0].title, set->fy_label);
+        printf("  回答 (answers imported): %zu 件 / 事業者 %zu 社\n", count,
+               MM_ARRAY_LEN(demo_vendors));
+        printf("  医療機関確認用: 回答済み %d/%d  はい %d  いいえ %d  該当なし %d  "
+               "対応目標日超過 %d\n",
+               s->answered, s->rows, s->yes, s->no, s->na, s->overdue);
+        for (int i = 0; i < s->ndeadlines; i++) {
+            char ds[11];
+            mm_date_slash(&s->deadlines[i].date, ds);
+            printf("  期限: %s %s まで 残り%ld日 — %s\n", s->deadlines[i].item->label, ds,
+                   s->deadlines[i].days_left, s->deadlines[i].met ? "達成" : "未達成");
+        }
+        printf("  監査記録 (audit trail): %ld 件、検証OK (verified)\n", ar.entries);
+        printf("  報告書 (reports):\n");
+        for (size_t i = 0; i < MM_ARRAY_LEN(outputs); i++)
+            printf("    %s/%s\n", reports, outputs[i].file);
+        printf("\n次に試す (try next):\n"
+               "  build/mamori --dir %s checklist show\n"
+               "  build/mamori --dir %s gmis\n"
+               "  build/mamori --dir %s audit verify\n",
+               dir, dir, dir);
+        mm_audit_report_release(&ar);
+    }
+    goto out;
+fail:
+    code = mm_cli_fail(&err);
+out:
+    mm_report_set_free(&set);
+    if (opened)
+        mm_ws_close(&ws);
+    return code;
+}
