@@ -74,29 +74,32 @@ mm_rc mm_answer_validate(const mm_catalog *cat, mm_answer *a, mm_error *err)
     char d1[11], d2[11], d3[11], fy[32];
     int fyear;
 
-    if (!sheet)
+    a->bad_field = MM_AF_NONE;
+    if (!sheet) {
+        a->bad_field = MM_AF_VERSION;
         return mm_error_set(err, MM_ERR_NOTFOUND, NULL, 0, 0,
                             "%d年度版の%sはカタログにありません (no %s sheet for checklist version "
                             "%d)",
                             a->version, mm_sheet_label(a->sheet), mm_sheet_name(a->sheet),
                             a->version);
+    }
     item = mm_sheet_item(sheet, a->item_id);
     if (!item)
-        return mm_error_set(err, MM_ERR_NOTFOUND, NULL, 0, 0,
+        return a->bad_field = MM_AF_ITEM, mm_error_set(err, MM_ERR_NOTFOUND, NULL, 0, 0,
                             "項番 \"%s\" は%d年度版の%sにありません (unknown item \"%s\"; "
                             "see `mamori checklist show`)",
                             a->item_id, a->version, mm_sheet_label(a->sheet), a->item_id);
     mm_strlcpy(a->item_id, item->id, sizeof(a->item_id));
     if (a->sheet == MM_SHEET_VENDOR && !a->vendor[0])
-        return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+        return a->bad_field = MM_AF_VENDOR, mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "事業者確認用の回答には事業者名が必要です (the vendor sheet needs "
                             "--vendor NAME)");
     if (a->sheet == MM_SHEET_HOSPITAL && a->vendor[0])
-        return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+        return a->bad_field = MM_AF_VENDOR, mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "医療機関確認用の回答に事業者名は指定できません (--vendor is only for "
                             "--sheet vendor)");
     if (a->round != 1 && a->round != 2)
-        return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+        return a->bad_field = MM_AF_ROUND, mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "回は 1 (1回目) か 2 (2回目) です (round must be 1 or 2, got %d)",
                             a->round);
     if (!mm_item_has_scope(item, a->scope)) {
@@ -108,6 +111,7 @@ mm_rc mm_answer_validate(const mm_catalog *cat, mm_answer *a, mm_error *err)
             mm_buf_init(&b, 256);
             for (size_t i = 0; i < item->nscopes; i++)
                 mm_buf_addf(&b, "%s%s", i ? ", " : "", mm_scope_name(item->scopes[i]));
+            a->bad_field = MM_AF_SCOPE;
             rc = mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                               "項番 %s の対象は %s です (item %s needs --scope %s; got %s)",
                               item->label, mm_buf_str(&b), item->id, mm_buf_str(&b),
@@ -117,17 +121,17 @@ mm_rc mm_answer_validate(const mm_catalog *cat, mm_answer *a, mm_error *err)
         }
     }
     if (!mm_date_valid(&a->checked))
-        return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+        return a->bad_field = MM_AF_CHECKED, mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "確認日が必要です (the date checked, --date, is required)");
     mm_date_iso(&a->checked, d1);
     mm_date_iso(&today, d3);
     if (mm_date_cmp(&a->checked, &today) > 0)
-        return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+        return a->bad_field = MM_AF_CHECKED, mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "確認日 %s は未来の日付です (the date checked %s is after today, %s)",
                             d1, d1, d3);
     if (a->value != MM_ANS_NO) {
         if (a->has_target)
-            return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+            return a->bad_field = MM_AF_TARGET, mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                                 "対応目標日は「いいえ」の回答にだけ付けます (a target date is "
                                 "only for a \"no\" answer)");
         return MM_OK;
@@ -137,6 +141,7 @@ mm_rc mm_answer_validate(const mm_catalog *cat, mm_answer *a, mm_error *err)
     if (!a->has_target) {
         mm_date end = mm_fy_end(fyear);
         mm_date_iso(&end, d2);
+        a->bad_field = MM_AF_TARGET;
         return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "「いいえ」の回答には対応目標日が必要です（%s中、%s まで） (a \"no\" "
                             "answer needs --target-date within fiscal year %d, by %s)",
@@ -148,13 +153,14 @@ mm_rc mm_answer_validate(const mm_catalog *cat, mm_answer *a, mm_error *err)
         char ds[11], de[11];
         mm_date_iso(&s, ds);
         mm_date_iso(&e, de);
+        a->bad_field = MM_AF_TARGET;
         return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "対応目標日 %s は確認日と同じ年度（%s: %s〜%s）にしてください (target "
                             "date %s is outside fiscal year %d of the date checked: %s to %s)",
                             d2, fy, ds, de, d2, fyear, ds, de);
     }
     if (mm_date_cmp(&a->target, &a->checked) < 0)
-        return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+        return a->bad_field = MM_AF_TARGET, mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "対応目標日 %s が確認日 %s より前です (target date %s is before the "
                             "date checked %s)",
                             d2, d1, d2, d1);

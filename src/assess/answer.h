@@ -28,6 +28,21 @@ const char *mm_answer_value_label(mm_answer_value v); /* "はい", "いいえ", 
 /* Accepts yes/no/na, はい/いいえ/該当なし, y/n. */
 mm_rc mm_answer_value_parse(const char *s, mm_answer_value *out);
 
+/* The fields of an answer, for pointing at the one that is wrong. */
+typedef enum {
+    MM_AF_NONE = 0,
+    MM_AF_VERSION,
+    MM_AF_SHEET,
+    MM_AF_VENDOR,
+    MM_AF_ITEM,
+    MM_AF_ROUND,
+    MM_AF_SCOPE,
+    MM_AF_VALUE,
+    MM_AF_CHECKED,
+    MM_AF_TARGET,
+    MM_AF_COUNT
+} mm_answer_field;
+
 typedef struct mm_answer {
     long id;             /* row id once stored, 0 before */
     int version;         /* checklist version (fiscal year of the sheet) */
@@ -44,6 +59,8 @@ typedef struct mm_answer {
     char *note;          /* may be NULL; owned by the struct's owner */
     char recorded_at[21]; /* ISO-8601 UTC, set when stored */
     long src_line;        /* line in the imported file it came from, 0 otherwise */
+    long src_col[MM_AF_COUNT]; /* column of each field in that file, 0 when unknown */
+    mm_answer_field bad_field; /* OUT of mm_answer_validate: the field that was wrong */
 } mm_answer;
 
 void mm_answer_release(mm_answer *a);

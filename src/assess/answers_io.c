@@ -48,6 +48,12 @@ static const struct {
     {COL_NOTE, "note", "備考", 0},
 };
 
+/* Which answer field a column fills, for error positions. */
+static const mm_answer_field col_field[COL_COUNT] = {
+    MM_AF_VERSION, MM_AF_SHEET, MM_AF_VENDOR, MM_AF_ITEM, MM_AF_ROUND, MM_AF_SCOPE,
+    MM_AF_VALUE,   MM_AF_CHECKED, MM_AF_TARGET, MM_AF_NONE, MM_AF_NONE,
+};
+
 static int find_column(const char *h)
 {
     for (int i = 0; i < COL_COUNT; i++)
@@ -207,8 +213,9 @@ mm_rc mm_answers_parse_csv(const char *name, const char *text, size_t len, int d
             goto out;
         }
         if (c.nfields != ncols) {
-            rc = mm_error_set(err, MM_ERR_PARSE, name, c.record_line,
-                              c.fields[c.nfields - 1].col,
+            /* Point at the first field too many, or at the last field of a short row. */
+            const mm_csv_field *at = &c.fields[c.nfields > ncols ? ncols : c.nfields - 1];
+            rc = mm_error_set(err, MM_ERR_PARSE, name, at->line, at->col,
                               "列の数が見出しと違います (expected %zu fields like the header, "
                               "got %zu)",
                               ncols, c.nfields);
@@ -218,6 +225,7 @@ mm_rc mm_answers_parse_csv(const char *name, const char *text, size_t len, int d
         a.src_line = c.record_line;
         for (size_t i = 0; i < ncols; i++) {
             mm_error ferr;
+            a.src_col[col_field[map[i]]] = c.fields[i].col;
             mm_error_clear(&ferr);
             if (set_field(&a, (col_id)map[i], c.fields[i].text, &ferr) != MM_OK) {
                 rc = mm_error_set(err, ferr.rc ? ferr.rc : MM_ERR_INVALID, name,
@@ -300,6 +308,7 @@ mm_rc mm_answers_parse_json(const char *name, const char *text, size_t len, int 
                 goto fail;
             }
             seen[k] = 1;
+            a.src_col[col_field[k]] = col;
             if (json_is_string(val)) {
                 v = json_string_value(val);
             } else if (json_is_integer(val)) {
@@ -348,8 +357,13 @@ mm_rc mm_answers_validate_all(const mm_catalog *cat, const char *name, mm_answer
     for (size_t i = 0; i < l->n; i++) {
         mm_error verr;
         mm_error_clear(&verr);
-        if (mm_answer_validate(cat, &l->v[i], &verr) != MM_OK)
-            return mm_error_set(err, verr.rc, name, l->v[i].src_line, 1, "%s", verr.msg);
+        if (mm_answer_validate(cat, &l->v[i], &verr) != MM_OK) {
+            const mm_answer *a = &l->v[i];
+            long col = a->src_col[a->bad_field];
+            /* An unknown item or vendor is wrong input in this file. */
+            return mm_error_set(err, verr.rc == MM_ERR_NOTFOUND ? MM_ERR_INVALID : verr.rc,
+                                name, a->src_line, col > 0 ? col : 1, "%s", verr.msg);
+        }
     }
     return MM_OK;
 }

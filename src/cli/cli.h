@@ -43,6 +43,7 @@ typedef struct mm_ws {
     char conf_path[4096];
     char actor[256];
     int default_version; /* from config, else the newest in the catalog */
+    int unused_account_days; /* [evaluate] unused_account_days, default 90 */
     mm_store *st;
     mm_catalog *cat;
 } mm_ws;
@@ -83,6 +84,14 @@ int mm_cmd_answers(const mm_globals *g, int argc, char **argv);
 int mm_cmd_report(const mm_globals *g, int argc, char **argv);
 int mm_cmd_gmis(const mm_globals *g, int argc, char **argv);
 int mm_cmd_audit(const mm_globals *g, int argc, char **argv);
+int mm_cmd_evaluate(const mm_globals *g, int argc, char **argv);
+int mm_cmd_findings(const mm_globals *g, int argc, char **argv);
+int mm_cmd_import(const mm_globals *g, int argc, char **argv);
+int mm_cmd_evidence(const mm_globals *g, int argc, char **argv);
+int mm_cmd_services(const mm_globals *g, int argc, char **argv);
+/* `mamori import services …`: argv[0] is "services" (the kind), options and files follow, so
+ * the import command calls mm_cmd_import_services(g, argc - 1, argv + 1). */
+int mm_cmd_import_services(const mm_globals *g, int argc, char **argv);
 int mm_cmd_demo(const mm_globals *g, int argc, char **argv);
 int mm_cmd_version(const mm_globals *g, int argc, char **argv);
 

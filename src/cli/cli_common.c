@@ -107,7 +107,7 @@ static const char *ws_dir(const mm_globals *g)
 typedef struct conf {
     char answerer[256];
     int version;
-    long line_error;
+    int unused_days;
 } conf;
 
 static int conf_handler(void *user, const char *section, const char *name, const char *value)
@@ -115,12 +115,18 @@ static int conf_handler(void *user, const char *section, const char *name, const
     conf *c = user;
     long v;
 
+    if (!value[0])
+        return 1; /* an empty value keeps the default */
     if (strcmp(section, "workspace") == 0 && strcmp(name, "answerer") == 0) {
         mm_strlcpy(c->answerer, value, sizeof(c->answerer));
     } else if (strcmp(section, "workspace") == 0 && strcmp(name, "checklist_version") == 0) {
         if (mm_parse_long(value, 2023, 2099, &v) != MM_OK)
             return 0;
         c->version = (int)v;
+    } else if (strcmp(section, "evaluate") == 0 && strcmp(name, "unused_account_days") == 0) {
+        if (mm_parse_long(value, 1, 3650, &v) != MM_OK)
+            return 0;
+        c->unused_days = (int)v;
     }
     /* Unknown keys are kept for later versions (serve, logs) and ignored here. */
     return 1;
@@ -128,7 +134,7 @@ static int conf_handler(void *user, const char *section, const char *name, const
 
 mm_rc mm_ws_open(const mm_globals *g, mm_ws *ws, mm_error *err)
 {
-    conf c = {"", 0, 0};
+    conf c = {"", 0, 90};
     const char *dir = ws_dir(g);
     int r;
     mm_rc rc;
@@ -150,8 +156,8 @@ mm_rc mm_ws_open(const mm_globals *g, mm_ws *ws, mm_error *err)
         if (r != 0)
             return mm_error_set(err, MM_ERR_PARSE, ws->conf_path, r > 0 ? r : 0, 0,
                                 "設定ファイルの誤り (configuration error: expected `key = "
-                                "value` lines under [workspace]; checklist_version is a year "
-                                "such as 2025)");
+                                "value` lines; [workspace] checklist_version is a year such as "
+                                "2025, [evaluate] unused_account_days is 1 to 3650)");
     }
     if ((rc = mm_catalog_load_default(&ws->cat, err)) != MM_OK)
         return rc;
@@ -167,6 +173,7 @@ mm_rc mm_ws_open(const mm_globals *g, mm_ws *ws, mm_error *err)
         mm_strlcpy(ws->actor, c.answerer, sizeof(ws->actor));
     else
         mm_actor_default(g, ws->actor, sizeof(ws->actor));
+    ws->unused_account_days = c.unused_days;
     ws->default_version = c.version ? c.version : mm_catalog_latest(ws->cat, MM_SHEET_HOSPITAL);
     return MM_OK;
 }
@@ -184,6 +191,10 @@ static const char conf_template[] =
     "answerer =\n"
     "# Checklist version used when --version is not given (the newest when empty).\n"
     "checklist_version =\n"
+    "\n"
+    "[evaluate]\n"
+    "# 2-5: an enabled account unused for this many days is reported. 未使用とみなす日数\n"
+    "unused_account_days = 90\n"
     "\n"
     "[serve]\n"
     "# Where the web UI listens (from a later release). 127.0.0.1 only unless you change it.\n"

@@ -70,6 +70,52 @@ const mm_command mm_commands[] = {
      "\n"
      "verify はハッシュチェーンをたどり、改ざん・削除・並べ替えされた記録を特定します。\n"
      "Exit code 5 when the trail or the answers were changed outside Mamori.\n"},
+    {"evaluate", mm_cmd_evaluate, "証拠で回答を検証する / check the answers against evidence",
+     "usage: mamori evaluate [--json]\n"
+     "\n"
+     "取り込んだ証拠（機器台帳、アカウント、職員名簿、ポリシー、許可リスト等）で各項目を評価し、\n"
+     "指摘（findings）を記録します。前回あって今回ない指摘は「解消」になります。\n"
+     "Runs every evaluator and stores the findings (first seen, last seen, resolved).\n"
+     "Settings: mamori.conf [evaluate] unused_account_days (default 90).\n"},
+    {"findings", mm_cmd_findings, "指摘の一覧 / list findings",
+     "usage: mamori findings [--item ITEM] [--all] [--json]\n"
+     "\n"
+     "未解消の指摘を項目ごとに表示します。--all で解消済みも表示します。\n"
+     "Each finding shows its verdict, reason and the evidence rows (file:line) behind it.\n"},
+    {"import", mm_cmd_import, "証拠データを取り込む / import evidence (CSV, JSON)",
+     "usage: mamori import KIND FILE [--dry-run]\n"
+     "\n"
+     "KIND: assets (機器台帳), vendors (事業者), systems (医療情報システム), staff (職員名簿),\n"
+     "      accounts (利用者アカウント), roles (役割と情報区分の権限), password-policies\n"
+     "      (パスワード設定), software (ソフトウェア・ファームウェアの版), allowlists (接続元の\n"
+     "      制限), media (外部記録媒体の制御), advisories (脆弱性情報)\n"
+     "\n"
+     "CSV（1行目は列名。UTF-8 の BOM 有無、CP932 とも可。日本語の見出しも可）か JSON（行の配列、\n"
+     "{\"rows\": [...]}、収集スクリプトの形式）を読みます。取込は全件か0件です。誤りはファイル名:\n"
+     "行:列で示します。同じキー（機器名など）の行は置き換え、それ以外の行は残します。\n"
+     "--dry-run は検証して件数を表示するだけで、何も保存しません。列の一覧: docs/evidence.md\n"
+     "\n"
+     "Reads CSV (header row of column names; UTF-8 with or without BOM, or CP932) or JSON (an\n"
+     "array of rows, {\"rows\": [...]}, or a collector envelope). All or nothing: any error names\n"
+     "file:line:column and stores nothing. Rows with the same natural key are replaced, others\n"
+     "kept. --dry-run validates and counts only. Columns per kind: docs/evidence.md\n"},
+    {"evidence", mm_cmd_evidence, "取り込んだ証拠の表示 / show stored evidence",
+     "usage: mamori evidence list KIND [--json]\n"
+     "\n"
+     "保存されている証拠を、取込元のファイル名と行番号つきで表示します。\n"
+     "Shows the stored rows of KIND with the file and line each came from (source).\n"},
+    {"services", mm_cmd_services, "サービス一覧の差分と不要サービス / service snapshots (2-⑫)",
+     "usage: mamori services diff --host NAME [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]\n"
+     "       mamori services list --host NAME [--date YYYY-MM-DD] [--json]\n"
+     "       mamori services hosts [--json]\n"
+     "       mamori services unneeded --host NAME [--date YYYY-MM-DD] [--role server|pc] [--json]\n"
+     "       mamori import services [--host NAME] [--taken YYYY-MM-DD] FILE... [--dry-run]\n"
+     "\n"
+     "2-⑫: 更新の前後でサービス一覧を比べ、追加・削除・変更（状態・スタートアップの種類）を示します。\n"
+     "既定では最新の2つのスナップショットを比べます。unneeded は稼働中の不要なサービス候補を\n"
+     "data/services/unneeded.json（ワークスペースの unneeded-services.json で追加・置換）から示します。\n"
+     "diff compares two snapshots of a host (default: the two newest): added, removed, changed.\n"
+     "Snapshots come from Get-Service CSV, systemctl output or the collectors (collectors/README.md).\n"},
     {"demo", mm_cmd_demo, "デモ病院を作る / build the demo hospital",
      "usage: mamori demo [--dir DIR] [--no-serve] [--force]\n"
      "\n"

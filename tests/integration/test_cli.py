@@ -144,7 +144,7 @@ class ImportTest(MamoriCase):
             (self.HEADER + "1-1,1,all,yes,2025-06-01,,\n2-1,1,all,yes,2025-06-31,,\n", "b.csv:3:", "存在しない日付"),
             (self.HEADER + "1-1,1,all,yes,2025-06-01,,\n9-1,1,all,yes,2025-06-01,,\n", "b.csv:3:", "9-1"),
             (self.HEADER + "1-1,1,all,yes,2025-06-01\n", "b.csv:2:", "列の数"),
-            ("item,answer,checked,colour\n", "b.csv:1:23:", "colour"),
+            ("item,answer,checked,colour\n", "b.csv:1:21:", "colour"),
             (self.HEADER + '1-1,1,all,yes,2025-06-01,,"unterminated\n', "b.csv:2:", "引用符"),
             (self.HEADER + "2-1,1,all,no,2025-06-01,2026-04-01,\n", "b.csv:2:", "年度"),
         ]

@@ -1,0 +1,533 @@
+/*
+ * The evaluators, one per checklist item where evidence can speak, registered in
+ * mm_evaluators at the bottom. Each reads the evidence tables (migration 2) and emits findings
+ * with the rows that prove them. A rule that finds no evidence at all emits one "unknown"
+ * finding saying what to import, so an empty ledger never looks like a pass.
+ */
+#include "evaluate.h"
+
+/* Appends a row reference {"table","id","label","file","line"} to a JSON array in b. */
+static void ref_add(mm_buf *b, const char *table, long id, const char *label, const char *file,
+                    long line)
+{
+    mm_buf_adds(b, b->len ? "," : "[");
+    mm_buf_addf(b, "{\"table\":\"%s\",\"id\":%ld,\"label\":", table, id);
+    mm_buf_add_json_str(b, label);
+    if (file && *file) {
+        mm_buf_adds(b, ",\"file\":");
+        mm_buf_add_json_str(b, file);
+        mm_buf_addf(b, ",\"line\":%ld", line);
+    }
+    mm_buf_addc(b, '}');
+}
+
+static const char *ref_close(mm_buf *b)
+{
+    if (!b->len)
+        mm_buf_addc(b, '[');
+    mm_buf_addc(b, ']');
+    return mm_buf_str(b);
+}
+
+/* A single reference as a JSON array. */
+static char *one_ref(sqlite3_stmt *s, const char *table, int id_col, int label_col,
+                     int file_col, int line_col)
+{
+    mm_buf b;
+    mm_buf_init(&b, 0);
+    ref_add(&b, table, (long)sqlite3_column_int64(s, id_col), mm_col_text(s, label_col),
+            file_col >= 0 ? mm_col_text(s, file_col) : NULL,
+            line_col >= 0 ? (long)sqlite3_column_int64(s, line_col) : 0);
+    ref_close(&b);
+    return mm_buf_detach(&b, NULL);
+}
+
+static long count(mm_eval_ctx *ctx, const char *sql, mm_error *err, mm_rc *rc)
+{
+    sqlite3_stmt *s = NULL;
+    long n = -1;
+
+    *rc = mm_store_prepare(mm_eval_store(ctx), sql, &s, err);
+    if (*rc != MM_OK)
+        return -1;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(s, 0);
+    else
+        *rc = mm_store_error(mm_eval_store(ctx), err, "evaluating");
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* The two message formats are string literals at every call site below, each taking the
+ * row's label and detail as two %s. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+/* Runs a query whose rows are each one failing subject: columns (id, label, file, line,
+ * subject, detail). Emits one fail per row; returns the number of rows in *n. */
+static mm_rc each_row(mm_eval_ctx *ctx, const char *sql, const char *table, const char *ja,
+                      const char *en, long *n, mm_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rcs;
+    mm_rc rc = mm_store_prepare(mm_eval_store(ctx), sql, &s, err);
+
+    *n = 0;
+    if (rc != MM_OK)
+        return rc;
+    if (sqlite3_bind_parameter_count(s) >= 1) {
+        char today[11];
+        mm_date t = mm_eval_today(ctx);
+        mm_date_iso(&t, today);
+        mm_bind_text(s, 1, today);
+    }
+    if (sqlite3_bind_parameter_count(s) >= 2)
+        sqlite3_bind_int(s, 2, mm_eval_settings_of(ctx)->unused_account_days);
+    while ((rcs = sqlite3_step(s)) == SQLITE_ROW) {
+        char *refs = one_ref(s, table, 0, 1, 2, 3);
+        mm_eval_emit(ctx, mm_col_text(s, 4), MM_VERDICT_FAIL, refs, ja, en, mm_col_text(s, 1),
+                     mm_col_text(s, 5));
+        free(refs);
+        (*n)++;
+    }
+    if (rcs != SQLITE_DONE)
+        rc = mm_store_error(mm_eval_store(ctx), err, "evaluating");
+    sqlite3_finalize(s);
+    return rc;
+}
+#pragma GCC diagnostic pop
+
+/* ---- 2-① the ledger ------------------------------------------------------------------ */
+
+static mm_rc eval_ledger_complete(mm_eval_ctx *ctx, mm_error *err)
+{
+    mm_rc rc;
+    long n, assets = count(ctx, "SELECT count(*) FROM asset WHERE retired_on IS NULL", err, &rc);
+
+    if (rc != MM_OK)
+        return rc;
+    if (assets == 0) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
+                     "機器台帳が取り込まれていません（mamori import assets）%s",
+                     "no asset ledger imported yet (mamori import assets)%s", "");
+        return MM_OK;
+    }
+    rc = each_row(ctx,
+                  "SELECT a.id, a.name, coalesce(i.file, ''), coalesce(a.source_line, 0), "
+                  "'asset:' || a.name, trim(CASE WHEN a.location = '' THEN '設置場所 ' ELSE '' "
+                  "END || CASE WHEN a.department = '' AND a.owner = '' THEN '管理部門/担当者 ' "
+                  "ELSE '' END || CASE WHEN a.kind IN ('server','pc','network') AND a.os = '' "
+                  "THEN 'OS/ファームウェア ' ELSE '' END || CASE WHEN a.kind IN "
+                  "('server','pc','network') AND a.os_version = '' THEN 'バージョン' ELSE '' "
+                  "END) FROM asset a LEFT JOIN import i ON i.id = a.import_id WHERE "
+                  "a.retired_on IS NULL AND (a.location = '' OR (a.department = '' AND "
+                  "a.owner = '') OR (a.kind IN ('server','pc','network') AND (a.os = '' OR "
+                  "a.os_version = ''))) ORDER BY a.name",
+                  "asset", "台帳の %s に必須項目がありません: %s",
+                  "ledger entry %s lacks required fields: %s", &n, err);
+    if (rc != MM_OK)
+        return rc;
+    /* Every host seen elsewhere must be in the ledger. */
+    {
+        long m;
+        rc = each_row(
+            ctx,
+            "SELECT 0, h.host, '', 0, 'host:' || h.host, h.seen FROM (SELECT host, "
+            "group_concat(DISTINCT src) AS seen FROM (SELECT host, 'software' AS src FROM "
+            "software UNION ALL SELECT host, 'media' FROM media_control UNION ALL SELECT host, "
+            "'services' FROM service_snapshot UNION ALL SELECT device, 'allowlist' FROM "
+            "allowlist) GROUP BY host) h WHERE NOT EXISTS (SELECT 1 FROM asset a WHERE "
+            "lower(a.name) = lower(h.host) OR lower(a.host) = lower(h.host)) ORDER BY h.host",
+            "evidence", "%s は他の証拠（%s）にあるのに機器台帳にありません",
+            "%s appears in other evidence (%s) but is not in the asset ledger", &m, err);
+        n += m;
+    }
+    if (rc == MM_OK && n == 0)
+        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
+                     "台帳の %ld 台すべてに必須項目があり、他の証拠に出てくる機器はすべて台帳にあります",
+                     "all %ld ledger entries are complete and every host seen elsewhere is "
+                     "in the ledger",
+                     assets);
+    return rc;
+}
+
+/* ---- 2-② remote maintenance, 2-③ MDS/SDS ---------------------------------------------- */
+
+static mm_rc eval_remote_maintenance(mm_eval_ctx *ctx, mm_error *err)
+{
+    mm_rc rc;
+    long n, total = count(ctx,
+                          "SELECT count(*) FROM asset WHERE vendor_id IS NOT NULL AND "
+                          "retired_on IS NULL",
+                          err, &rc);
+
+    if (rc != MM_OK)
+        return rc;
+    if (total == 0) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
+                     "事業者の機器が台帳にありません（台帳の vendor 欄）%s",
+                     "no vendor-maintained devices in the ledger (the vendor column)%s", "");
+        return MM_OK;
+    }
+    rc = each_row(ctx,
+                  "SELECT a.id, a.name, coalesce(i.file, ''), coalesce(a.source_line, 0), "
+                  "'asset:' || a.name, v.name FROM asset a JOIN vendor v ON v.id = a.vendor_id "
+                  "LEFT JOIN import i ON i.id = a.import_id WHERE a.retired_on IS NULL AND "
+                  "a.remote_maintenance IS NULL ORDER BY a.name",
+                  "asset", "%s（事業者 %s）のリモートメンテナンス有無が未確認です",
+                  "remote maintenance of %s (vendor %s) has not been confirmed", &n, err);
+    if (rc == MM_OK && n == 0)
+        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
+                     "事業者の機器 %ld 台すべてでリモートメンテナンスの有無を確認済みです",
+                     "remote maintenance confirmed for all %ld vendor devices", total);
+    return rc;
+}
+
+static mm_rc eval_mds_sds(mm_eval_ctx *ctx, mm_error *err)
+{
+    mm_rc rc;
+    long n, total = count(ctx, "SELECT count(*) FROM system WHERE vendor_id IS NOT NULL", err,
+                          &rc);
+
+    if (rc != MM_OK)
+        return rc;
+    if (total == 0) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
+                     "事業者の情報システムが登録されていません（mamori import systems）%s",
+                     "no vendor information systems imported (mamori import systems)%s", "");
+        return MM_OK;
+    }
+    rc = each_row(ctx,
+                  "SELECT s.id, s.name, coalesce(i.file, ''), coalesce(s.source_line, 0), "
+                  "'system:' || s.name, v.name FROM system s JOIN vendor v ON v.id = "
+                  "s.vendor_id LEFT JOIN import i ON i.id = s.import_id WHERE "
+                  "s.mds_sds_received_on IS NULL ORDER BY s.name",
+                  "system", "%s（事業者 %s）の MDS/SDS を受領していません",
+                  "no MDS/SDS received for %s (vendor %s)", &n, err);
+    if (rc == MM_OK && n == 0)
+        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
+                     "事業者の情報システム %ld 件すべての MDS/SDS を受領済みです",
+                     "MDS/SDS received for all %ld vendor systems", total);
+    return rc;
+}
+
+/* ---- 2-④ roles and named administrators ------------------------------------------------- */
+
+static mm_rc eval_roles(mm_eval_ctx *ctx, mm_error *err)
+{
+    mm_rc rc;
+    long n, roles = count(ctx, "SELECT count(*) FROM role_access", err, &rc);
+
+    if (rc != MM_OK)
+        return rc;
+    if (roles == 0)
+        mm_eval_emit(ctx, "role-matrix", MM_VERDICT_FAIL, NULL,
+                     "職種・担当業務別のアクセス権限表がありません（mamori import roles）%s",
+                     "there is no role-to-information-class access matrix (mamori import "
+                     "roles)%s",
+                     "");
+    rc = each_row(ctx,
+                  "SELECT a.id, a.system || '/' || a.login, coalesce(i.file, ''), "
+                  "coalesce(a.source_line, 0), 'account:' || a.system || '/' || a.login, "
+                  "CASE WHEN a.shared THEN '共用アカウント' WHEN a.person_id = '' THEN "
+                  "'本人の紐付けなし' ELSE '職員名簿にない ' || a.person_id END FROM account a "
+                  "LEFT JOIN import i ON i.id = a.import_id WHERE a.enabled AND a.is_admin AND "
+                  "(a.shared OR a.person_id = '' OR NOT EXISTS (SELECT 1 FROM staff s WHERE "
+                  "s.person_id = a.person_id)) ORDER BY 2",
+                  "account", "管理者権限のアカウント %s が特定の個人に紐付いていません（%s）",
+                  "administrator account %s is not held by a named person (%s)", &n, err);
+    if (rc == MM_OK && n == 0 && roles > 0)
+        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
+                     "アクセス権限表（%ld 行）があり、管理者権限はすべて名前のある個人が持っています",
+                     "an access matrix (%ld rows) exists and every administrator is a named "
+                     "person",
+                     roles);
+    return rc;
+}
+
+/* ---- 2-⑤ leavers and unused accounts -------------------------------------------------- */
+
+static mm_rc eval_accounts(mm_eval_ctx *ctx, mm_error *err)
+{
+    mm_rc rc;
+    long n1, n2, total = count(ctx, "SELECT count(*) FROM account WHERE enabled", err, &rc);
+
+    if (rc != MM_OK)
+        return rc;
+    if (total == 0) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
+                     "アカウント一覧が取り込まれていません（mamori import accounts）%s",
+                     "no account lists imported (mamori import accounts)%s", "");
+        return MM_OK;
+    }
+    rc = each_row(ctx,
+                  "SELECT a.id, a.system || '/' || a.login, coalesce(i.file, ''), "
+                  "coalesce(a.source_line, 0), 'left:' || a.system || '/' || a.login, "
+                  "s.name || '（退職日 ' || s.left_on || '）' FROM account a JOIN staff s ON "
+                  "s.person_id = a.person_id LEFT JOIN import i ON i.id = a.import_id WHERE "
+                  "a.enabled AND s.left_on IS NOT NULL AND s.left_on <= ?1 ORDER BY 2",
+                  "account", "退職者の有効なアカウント %s: %s",
+                  "enabled account %s belongs to a person who has left: %s", &n1, err);
+    if (rc != MM_OK)
+        return rc;
+    rc = each_row(ctx,
+                  "SELECT a.id, a.system || '/' || a.login, coalesce(i.file, ''), "
+                  "coalesce(a.source_line, 0), 'unused:' || a.system || '/' || a.login, "
+                  "substr(a.last_logon, 1, 10) FROM account a LEFT JOIN import i ON i.id = "
+                  "a.import_id WHERE a.enabled AND a.last_logon IS NOT NULL AND "
+                  "julianday(?1) - julianday(substr(a.last_logon, 1, 10)) > ?2 ORDER BY 2",
+                  "account", "長期間使われていない有効なアカウント %s（最終ログオン %s）",
+                  "enabled account %s has not been used since %s", &n2, err);
+    if (rc == MM_OK && n1 + n2 == 0)
+        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
+                     "有効なアカウント %ld 件に退職者・%d 日以上未使用のものはありません",
+                     "none of the %ld enabled accounts belongs to a leaver or is unused for "
+                     "more than %d days",
+                     total, mm_eval_settings_of(ctx)->unused_account_days);
+    return rc;
+}
+
+/* ---- 2-⑦ password strength, 2-⑧ reuse and shared/default accounts ---------------------- */
+
+static mm_rc eval_password_policy(mm_eval_ctx *ctx, mm_error *err)
+{
+    mm_rc rc;
+    long n, total = count(ctx, "SELECT count(*) FROM password_policy", err, &rc);
+
+    if (rc != MM_OK)
+        return rc;
+    if (total == 0) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
+                     "パスワードポリシーが取り込まれていません（mamori import "
+                     "password-policies）%s",
+                     "no password policies imported (mamori import password-policies)%s", "");
+        return MM_OK;
+    }
+    /* Met when: 2FA, or >= 13 characters, or >= 8 with 3+ character classes and a
+     * periodic change (a maximum age of 1..365 days). */
+    rc = each_row(ctx,
+                  "SELECT rowid, p.system, coalesce(i.file, ''), coalesce(p.source_line, 0), "
+                  "'policy:' || p.system, '最小' || coalesce(p.min_length, '?') || '文字・' || "
+                  "coalesce(p.classes, '?') || '種類・有効期限' || coalesce(p.max_age_days, '?') "
+                  "|| '日' FROM password_policy p LEFT JOIN import i ON i.id = p.import_id WHERE "
+                  "NOT (coalesce(p.mfa, 0) = 1 OR coalesce(p.min_length, 0) >= 13 OR "
+                  "(coalesce(p.min_length, 0) >= 8 AND coalesce(p.classes, 0) >= 3 AND "
+                  "coalesce(p.max_age_days, 0) BETWEEN 1 AND 365)) ORDER BY p.system",
+                  "password_policy",
+                  "%s のパスワード規則が基準を満たしません（%s）: 8文字以上で英数字・記号を混在"
+                  "させ定期変更、または13文字以上か二要素認証が必要",
+                  "the password rule of %s does not meet the bar (%s): 8+ characters mixing "
+                  "letters, digits and symbols with periodic change, or 13+ characters or 2FA",
+                  &n, err);
+    if (rc == MM_OK && n == 0)
+        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
+                     "%ld システムすべてのパスワード規則が基準を満たしています",
+                     "the password rules of all %ld systems meet the bar", total);
+    return rc;
+}
+
+static mm_rc eval_reuse(mm_eval_ctx *ctx, mm_error *err)
+{
+    mm_rc rc;
+    long n1 = 0, n2 = 0, n3 = 0;
+    long policies = count(ctx, "SELECT count(*) FROM password_policy", err, &rc);
+
+    if (rc != MM_OK)
+        return rc;
+    if (policies > 0)
+        rc = each_row(ctx,
+                      "SELECT rowid, p.system, coalesce(i.file, ''), coalesce(p.source_line, "
+                      "0), 'history:' || p.system, coalesce(p.history, 0) FROM password_policy "
+                      "p LEFT JOIN import i ON i.id = p.import_id WHERE coalesce(p.history, 0) "
+                      "< 1 AND coalesce(p.mfa, 0) = 0 ORDER BY p.system",
+                      "password_policy", "%s は過去のパスワードの再使用を禁止していません（履歴 %s）",
+                      "%s does not prevent reusing old passwords (history %s)", &n1, err);
+    if (rc == MM_OK)
+        rc = each_row(ctx,
+                      "SELECT a.id, a.system || '/' || a.login, coalesce(i.file, ''), "
+                      "coalesce(a.source_line, 0), 'shared:' || a.system || '/' || a.login, "
+                      "'共用' FROM account a LEFT JOIN import i ON i.id = a.import_id WHERE "
+                      "a.enabled AND a.shared ORDER BY 2",
+                      "account", "共用アカウント %s が有効です（%s）",
+                      "shared account %s is enabled (%s)", &n2, err);
+    if (rc == MM_OK)
+        rc = each_row(ctx,
+                      "SELECT a.id, a.system || '/' || a.login, coalesce(i.file, ''), "
+                      "coalesce(a.source_line, 0), 'default:' || a.system || '/' || a.login, "
+                      "lower(a.login) FROM account a LEFT JOIN import i ON i.id = a.import_id "
+                      "WHERE a.enabled AND lower(a.login) IN ('guest', 'test', 'demo', "
+                      "'default', 'user', 'temp', 'maintenance', 'service', 'support') ORDER BY 2",
+                      "account", "初期設定・汎用のアカウント %s が有効です（%s）",
+                      "default or generic account %s is enabled (%s)", &n3, err);
+    if (rc == MM_OK && policies == 0 && n2 + n3 == 0)
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
+                     "パスワード履歴の設定が取り込まれていません%s",
+                     "no password history settings imported%s", "");
+    else if (rc == MM_OK && n1 + n2 + n3 == 0)
+        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
+                     "再使用禁止が %ld システムで設定され、共用・初期アカウントは無効です",
+                     "reuse is prevented on %ld systems and no shared or default account is "
+                     "enabled",
+                     policies);
+    return rc;
+}
+
+/* ---- 2-⑨ external media ----------------------------------------------------------------- */
+
+static mm_rc eval_media(mm_eval_ctx *ctx, mm_error *err)
+{
+    mm_rc rc;
+    long n1, n2, total = count(ctx,
+                               "SELECT count(*) FROM asset WHERE kind IN ('server','pc') AND "
+                               "retired_on IS NULL",
+                               err, &rc);
+
+    if (rc != MM_OK)
+        return rc;
+    if (total == 0) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
+                     "台帳にサーバ・端末PCがありません%s", "no servers or PCs in the ledger%s",
+                     "");
+        return MM_OK;
+    }
+    rc = each_row(ctx,
+                  "SELECT m.rowid, m.host, coalesce(i.file, ''), coalesce(m.source_line, 0), "
+                  "'media:' || m.host, m.state FROM media_control m LEFT JOIN import i ON i.id "
+                  "= m.import_id WHERE m.state = 'none' ORDER BY m.host",
+                  "media_control", "%s で USB ストレージ等の接続が制限されていません（%s）",
+                  "USB storage is not restricted on %s (%s)", &n1, err);
+    if (rc != MM_OK)
+        return rc;
+    {
+        sqlite3_stmt *s = NULL;
+        int rcs;
+        rc = mm_store_prepare(mm_eval_store(ctx),
+                              "SELECT a.id, a.name, coalesce(i.file, ''), "
+                              "coalesce(a.source_line, 0) FROM asset a LEFT JOIN import i ON "
+                              "i.id = a.import_id WHERE a.kind IN ('server','pc') AND "
+                              "a.retired_on IS NULL AND NOT EXISTS (SELECT 1 FROM media_control "
+                              "m WHERE lower(m.host) IN (lower(a.name), lower(a.host))) ORDER "
+                              "BY a.name",
+                              &s, err);
+        n2 = 0;
+        while (rc == MM_OK && (rcs = sqlite3_step(s)) == SQLITE_ROW) {
+            char *refs = one_ref(s, "asset", 0, 1, 2, 3), subj[300];
+            snprintf(subj, sizeof(subj), "media-unknown:%s", mm_col_text(s, 1));
+            mm_eval_emit(ctx, subj, MM_VERDICT_UNKNOWN, refs,
+                         "%s の外部媒体制御の状態が取り込まれていません",
+                         "no media-control state imported for %s", mm_col_text(s, 1));
+            free(refs);
+            n2++;
+        }
+        sqlite3_finalize(s);
+    }
+    if (rc == MM_OK && n1 + n2 == 0)
+        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
+                     "サーバ・端末PC %ld 台すべてで外部媒体の接続が制限されています",
+                     "external media are restricted on all %ld servers and PCs", total);
+    return rc;
+}
+
+/* ---- 2-⑩ two-factor authentication and its deadline ------------------------------------ */
+
+static mm_rc eval_mfa(mm_eval_ctx *ctx, mm_error *err)
+{
+    static const mm_date deadline = {2028, 3, 31}; /* 令和9年度末 */
+    mm_date today = mm_eval_today(ctx);
+    long days = mm_date_to_days(&deadline) - mm_date_to_days(&today);
+    mm_rc rc;
+    long total = count(ctx, "SELECT count(*) FROM account WHERE enabled", err, &rc);
+    long with = rc == MM_OK ? count(ctx, "SELECT count(*) FROM account WHERE enabled AND mfa = 1",
+                                    err, &rc)
+                            : 0;
+
+    if (rc != MM_OK)
+        return rc;
+    if (total == 0) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
+                     "アカウント一覧がないため二要素認証の適用状況が分かりません%s",
+                     "no account lists, so two-factor coverage is unknown%s", "");
+    } else if (with == total) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
+                     "有効なアカウント %ld 件すべてで二要素認証を使っています",
+                     "all %ld enabled accounts use two-factor authentication", total);
+    } else if (days < 0) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_FAIL, NULL,
+                     "期限（令和9年度末）を過ぎても二要素認証は %ld 件中 %ld 件です",
+                     "the deadline (end of FY2027) has passed and only %ld of %ld accounts "
+                     "use two-factor",
+                     total, with);
+    } else {
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
+                     "二要素認証は有効なアカウント %ld 件中 %ld 件（期限の令和9年度末まで残り "
+                     "%ld 日）: 導入計画の確認が必要",
+                     "two-factor covers %ld of %ld enabled accounts (%ld days left to the end "
+                     "of FY2027): check the rollout plan",
+                     total, with, days);
+    }
+    return MM_OK;
+}
+
+/* ---- 2-⑬ connection-source restriction ------------------------------------------------- */
+
+static mm_rc eval_allowlists(mm_eval_ctx *ctx, mm_error *err)
+{
+    mm_rc rc;
+    long n1, n2, total = count(ctx,
+                               "SELECT count(*) FROM asset WHERE remote_access = 1 AND "
+                               "retired_on IS NULL",
+                               err, &rc);
+
+    if (rc != MM_OK)
+        return rc;
+    if (total == 0) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
+                     "台帳にリモートアクセス機器（remote_access=yes）がありません%s",
+                     "no remote-access devices (remote_access=yes) in the ledger%s", "");
+        return MM_OK;
+    }
+    rc = each_row(ctx,
+                  "SELECT a.id, a.name, coalesce(i.file, ''), coalesce(a.source_line, 0), "
+                  "'no-allowlist:' || a.name, '' FROM asset a LEFT JOIN import i ON i.id = "
+                  "a.import_id WHERE a.remote_access = 1 AND a.retired_on IS NULL AND NOT "
+                  "EXISTS (SELECT 1 FROM allowlist l WHERE lower(l.device) IN (lower(a.name), "
+                  "lower(a.host))) ORDER BY a.name",
+                  "asset", "リモートアクセス機器 %s に接続元の許可リストがありません%s",
+                  "remote-access device %s has no source allow-list%s", &n1, err);
+    if (rc != MM_OK)
+        return rc;
+    rc = each_row(ctx,
+                  "SELECT l.id, l.device, coalesce(i.file, ''), coalesce(l.source_line, 0), "
+                  "'any-source:' || l.device || ':' || l.cidr, l.cidr FROM allowlist l LEFT "
+                  "JOIN import i ON i.id = l.import_id WHERE l.cidr IN ('0.0.0.0/0', '::/0', "
+                  "'any', '*') ORDER BY l.device",
+                  "allowlist", "%s の許可リストにすべての接続元を許す規則があります（%s）",
+                  "the allow-list of %s has an any-source rule (%s)", &n2, err);
+    if (rc == MM_OK && n1 + n2 == 0)
+        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
+                     "リモートアクセス機器 %ld 台すべてで接続元が制限されています",
+                     "connection sources are restricted on all %ld remote-access devices",
+                     total);
+    return rc;
+}
+
+const mm_evaluator mm_evaluators[] = {
+    {"2-1", "ledger-complete", eval_ledger_complete, "機器台帳の網羅性と必須項目",
+     "ledger completeness and required fields"},
+    {"2-2", "remote-maintenance", eval_remote_maintenance, "事業者機器のリモート保守の確認",
+     "remote maintenance confirmed per vendor device"},
+    {"2-3", "mds-sds", eval_mds_sds, "MDS/SDS の受領", "MDS/SDS received per vendor system"},
+    {"2-4", "roles-admins", eval_roles, "権限表と管理者の特定",
+     "access matrix and named administrators"},
+    {"2-5", "accounts", eval_accounts, "退職者・未使用アカウント",
+     "leavers' and unused accounts"},
+    {"2-7", "password-policy", eval_password_policy, "パスワードの強度と定期変更",
+     "password strength and change"},
+    {"2-8", "reuse-shared", eval_reuse, "再使用禁止と共用・初期アカウント",
+     "reuse, shared and default accounts"},
+    {"2-9", "media-control", eval_media, "外部記録媒体の接続制限", "external media restriction"},
+    {"2-10", "mfa", eval_mfa, "二要素認証の適用と期限", "two-factor coverage and deadline"},
+    {"2-13", "allowlists", eval_allowlists, "リモートアクセス機器の接続元制限",
+     "source restriction on remote-access devices"},
+};
+
+const size_t mm_evaluators_len = MM_ARRAY_LEN(mm_evaluators);

@@ -1,0 +1,142 @@
+"""The report files an inspector receives, checked byte by byte as a user would open them:
+the XLSX with openpyxl, the PDF through pdftotext, the CSV in both encodings, the HTML.
+Built from `mamori demo`, so the demo itself is exercised end to end."""
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import unittest
+
+from mmtest import MamoriCase, SRC
+
+with open(os.path.join(SRC, "data/checklists/2025-hospital.json"), encoding="utf-8") as f:
+    CATALOG = json.load(f)
+ITEMS = CATALOG["items"]
+HEADER = ["項番", "大項目", "区分", "チェック項目", "対象", "1回目 回答", "1回目 確認日",
+          "2回目 回答", "2回目 確認日", "対応目標日", "備考"]
+DATE = re.compile(r"^\d{4}/\d{2}/\d{2}$")
+
+
+def squash(s):
+    return re.sub(r"\s+", "", s)
+
+
+class ReportTest(MamoriCase):
+    init = False
+
+    def setUp(self):
+        super().setUp()
+        r = self.mm("demo", "--dir", self.ws, "--no-serve", dir=None)
+        self.assertEqual(r.code, 0, r)
+        self.demo_out = r.out
+        self.reports = os.path.join(self.ws, "reports")
+
+    def test_demo_summary(self):
+        self.assertIn("demo-", self.demo_out.replace(self.ws, "demo-"))
+        self.assertIn("対応目標日超過 1", self.demo_out)
+        for f in ["checklist.xlsx", "checklist.pdf", "checklist.html", "checklist.csv",
+                  "checklist-cp932.csv"]:
+            self.assertIn(f, self.demo_out)
+            self.assertGreater(os.path.getsize(os.path.join(self.reports, f)), 500)
+        self.ok("audit", "verify")
+        # Running the demo again rebuilds it.
+        self.ok("demo", "--dir", self.ws, "--no-serve", dir=None)
+
+    def test_xlsx_cells(self):
+        from openpyxl import load_workbook
+        wb = load_workbook(os.path.join(self.reports, "checklist.xlsx"))
+        self.assertEqual(wb.sheetnames[0], "医療機関確認用")
+        self.assertEqual(len(wb.sheetnames), 3, wb.sheetnames)
+        ws = wb["医療機関確認用"]
+        rows = [[c if c is not None else "" for c in r] for r in ws.iter_rows(values_only=True)]
+        hdr = next(i for i, r in enumerate(rows) if r and r[0] == "項番")
+        self.assertEqual([str(c) for c in rows[hdr][:len(HEADER)]], HEADER)
+        body = [r for r in rows[hdr + 1:hdr + 20]]
+        self.assertEqual(len(body), 19)
+        col = {h: i for i, h in enumerate(HEADER)}
+        texts = [r[col["チェック項目"]] for r in body]
+        for it in ITEMS:
+            self.assertIn(it["text"], texts, it["label"])
+        r12 = [r for r in body if r[col["項番"]] == "2-⑫"]
+        self.assertEqual([r[col["対象"]] for r in r12], ["サーバ", "端末PC"])
+        r11 = [r for r in body if r[col["項番"]] == "1-①"][0]
+        self.assertEqual(r11[col["1回目 回答"]], "はい")
+        self.assertRegex(str(r11[col["1回目 確認日"]]), DATE)
+        self.assertEqual(r11[col["2回目 回答"]], "はい")
+        r25 = [r for r in body if r[col["項番"]] == "2-⑤"][0]
+        self.assertEqual(r25[col["1回目 回答"]], "いいえ")
+        self.assertRegex(str(r25[col["対応目標日"]]), DATE)
+        self.assertIn("棚卸し", r25[col["備考"]])
+        everything = "\n".join(str(c) for r in rows for c in r)
+        self.assertIn("令和7年度", everything)
+        self.assertIn("みどり台総合病院", everything)
+        self.assertIn("対応目標日超過", everything)
+        vendor = wb[wb.sheetnames[1]]
+        vtext = "\n".join(str(c) for r in vendor.iter_rows(values_only=True) for c in r if c)
+        self.assertIn("事業者", vtext)
+        self.assertIn("（案）", vtext)
+
+    def test_pdf_text(self):
+        pdf = os.path.join(self.reports, "checklist.pdf")
+        with open(pdf, "rb") as f:
+            self.assertEqual(f.read(5), b"%PDF-")
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", pdf, "-"], capture_output=True,
+                              check=True, timeout=120).stdout.decode("utf-8")
+        flat = squash(text)
+        for it in ITEMS:
+            self.assertIn(squash(it["text"]), flat, it["label"])
+        self.assertIn("医療機関確認用", flat)
+        self.assertIn("令和7年度", flat)
+        self.assertTrue(re.search(r"\d{4}/\d{2}/\d{2}", text))
+        # Visual-order extraction keeps the table readable too.
+        layout = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", pdf, "-"],
+                                capture_output=True, check=True, timeout=120).stdout.decode()
+        self.assertIn("項番", layout)
+
+    def read_csv(self, name, encoding):
+        with open(os.path.join(self.reports, name), "rb") as f:
+            raw = f.read()
+        return raw, list(csv.reader(io.StringIO(raw.decode(encoding), newline="")))
+
+    def test_csv_utf8_and_cp932(self):
+        raw, rows = self.read_csv("checklist.csv", "utf-8-sig")
+        self.assertTrue(raw.startswith(b"\xef\xbb\xbf"))
+        self.assertIn(b"\r\n", raw)
+        self.assertEqual(rows[0][0], "シート")
+        self.assertEqual(rows[0][1:1 + len(HEADER)], HEADER)
+        hospital = [r for r in rows[1:] if r and r[0] == "医療機関確認用"]
+        self.assertEqual(len(hospital), 19)
+        for it in ITEMS:
+            self.assertIn(it["text"], [r[4] for r in hospital])
+        vendors = {r[0] for r in rows[1:] if r and r[0] != "医療機関確認用"}
+        self.assertEqual(len(vendors), 2, vendors)
+        raw2, rows2 = self.read_csv("checklist-cp932.csv", "cp932")
+        self.assertFalse(raw2.startswith(b"\xef\xbb\xbf"))
+        self.assertEqual(rows2, rows)
+
+    def test_html(self):
+        with open(os.path.join(self.reports, "checklist.html"), encoding="utf-8") as f:
+            html = f.read()
+        self.assertIn('lang="ja"', html)
+        self.assertIn("@media print", html)
+        for it in ITEMS:
+            self.assertIn(it["text"], html)
+        self.assertNotIn("<script", html)
+
+    def test_report_command_errors(self):
+        self.assertEqual(self.mm("report", "checklist", "--format", "docx", "-o", "x").code, 2)
+        self.assertEqual(self.mm("report", "checklist", "--format", "csv").code, 2)
+        out = os.path.join(self.tmp, "r.csv")
+        self.ok("answer", "2-2", "yes", "--date", "2025-11-01", "--note", "確認済み 😀")
+        r = self.mm("report", "checklist", "--format", "csv", "--encoding", "cp932", "-o", out)
+        self.assertEqual(r.code, 4, r)
+        self.assertIn("CP932", r.err)
+        self.assertFalse(os.path.exists(out))
+        self.ok("report", "checklist", "--format", "csv", "-o", out)
+        self.assertTrue(os.path.exists(out))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
