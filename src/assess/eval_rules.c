@@ -5,6 +5,8 @@
  * finding saying what to import, so an empty ledger never looks like a pass.
  */
 #include "evaluate.h"
+#include "services.h"
+#include "version.h"
 
 /* Appends a row reference {"table","id","label","file","line"} to a JSON array in b. */
 static void ref_add(mm_buf *b, const char *table, long id, const char *label, const char *file,
@@ -510,6 +512,206 @@ static mm_rc eval_allowlists(mm_eval_ctx *ctx, mm_error *err)
     return rc;
 }
 
+
+/* ---- 2-⑥ patches: installed versions against the advisory feed ------------------------- */
+
+static mm_rc eval_patches(mm_eval_ctx *ctx, mm_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    mm_rc rc;
+    long checked = 0, affected = 0, bad_range = 0;
+    long inventory = count(ctx,
+                           "SELECT (SELECT count(*) FROM software) + (SELECT count(*) FROM asset "
+                           "WHERE os <> '' AND os_version <> '' AND retired_on IS NULL)",
+                           err, &rc);
+    long advisories = rc == MM_OK ? count(ctx, "SELECT count(*) FROM advisory", err, &rc) : 0;
+    int rcs;
+
+    if (rc != MM_OK)
+        return rc;
+    if (inventory == 0 || advisories == 0) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
+                     "%s", "%s",
+                     inventory == 0 ? "ソフトウェア・ファームウェアの版数が取り込まれていません（mamori "
+                                      "import software、または台帳の os/os_version）"
+                                    : "脆弱性情報が取り込まれていません（mamori import advisories "
+                                      "data/advisories/feed.json）");
+        return MM_OK;
+    }
+    /* Installed versions from the inventory and from the ledger's OS/firmware column. */
+    rc = mm_store_prepare(
+        mm_eval_store(ctx),
+        "SELECT 'software', x.id, x.host || ' ' || x.product || ' ' || x.version, x.file, "
+        "x.line, x.host, x.product, x.version, a.cve, a.affected, a.fixed, a.source_url FROM "
+        "(SELECT s.id, s.host, s.product, s.version, coalesce(i.file, '') AS file, "
+        "coalesce(s.source_line, 0) AS line FROM software s LEFT JOIN import i ON i.id = "
+        "s.import_id UNION ALL SELECT -t.id, t.name, t.os, t.os_version, coalesce(i.file, ''), "
+        "coalesce(t.source_line, 0) FROM asset t LEFT JOIN import i ON i.id = t.import_id WHERE "
+        "t.os <> '' AND t.os_version <> '' AND t.retired_on IS NULL) x JOIN advisory a ON "
+        "lower(a.product) = lower(x.product) ORDER BY x.host, a.cve",
+        &s, err);
+    while (rc == MM_OK && (rcs = sqlite3_step(s)) == SQLITE_ROW) {
+        int in = mm_version_in_range(mm_col_text(s, 7), mm_col_text(s, 9));
+        long id = (long)sqlite3_column_int64(s, 1);
+        checked++;
+        if (in < 0) {
+            bad_range++;
+            continue;
+        }
+        if (in == 1) {
+            mm_buf refs, subj;
+            mm_buf_init(&refs, 0);
+            mm_buf_init(&subj, 0);
+            ref_add(&refs, id < 0 ? "asset" : "software", id < 0 ? -id : id, mm_col_text(s, 2),
+                    mm_col_text(s, 3), (long)sqlite3_column_int64(s, 4));
+            mm_buf_addf(&subj, "vuln:%s:%s:%s", mm_col_text(s, 5), mm_col_text(s, 6),
+                        mm_col_text(s, 8));
+            mm_eval_emit(ctx, mm_buf_str(&subj), MM_VERDICT_FAIL, ref_close(&refs),
+                         "%s の %s %s は %s の影響を受ける版です（修正版 %s）%s%s",
+                         "%s runs %s %s, affected by %s (fixed in %s)%s%s", mm_col_text(s, 5),
+                         mm_col_text(s, 6), mm_col_text(s, 7), mm_col_text(s, 8),
+                         mm_col_text(s, 10)[0] ? mm_col_text(s, 10) : "?",
+                         mm_col_text(s, 11)[0] ? " " : "", mm_col_text(s, 11));
+            mm_buf_release(&refs);
+            mm_buf_release(&subj);
+            affected++;
+        }
+    }
+    if (rc == MM_OK && rcs != SQLITE_DONE)
+        rc = mm_store_error(mm_eval_store(ctx), err, "evaluating 2-6");
+    sqlite3_finalize(s);
+    if (rc == MM_OK && affected == 0)
+        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
+                     "版数 %ld 件を脆弱性情報 %ld 件と照合し、影響を受ける版はありません%s",
+                     "checked %ld installed versions against %ld advisories: none affected%s",
+                     inventory, advisories, bad_range ? "（解釈できない版数あり）" : "");
+    return rc;
+}
+
+/* ---- 2-⑫ services: unneeded services running, and changes since the last snapshot ------ */
+
+static mm_host_role host_role(mm_eval_ctx *ctx, const char *host)
+{
+    sqlite3_stmt *s = NULL;
+    mm_host_role role = MM_ROLE_ANY;
+
+    if (mm_store_prepare(mm_eval_store(ctx),
+                         "SELECT kind FROM asset WHERE lower(name) = lower(?1) OR lower(host) = "
+                         "lower(?1) LIMIT 1",
+                         &s, NULL) != MM_OK)
+        return role;
+    mm_bind_text(s, 1, host);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        if (mm_streq(mm_col_text(s, 0), "server"))
+            role = MM_ROLE_SERVER;
+        else if (mm_streq(mm_col_text(s, 0), "pc"))
+            role = MM_ROLE_PC;
+    }
+    sqlite3_finalize(s);
+    return role;
+}
+
+static mm_rc eval_services(mm_eval_ctx *ctx, mm_error *err)
+{
+    mm_unneeded_list *list = NULL;
+    mm_services_host *hosts = NULL;
+    size_t nhosts = 0;
+    long fails = 0, missing = 0;
+    mm_rc rc;
+
+    rc = mm_services_hosts(mm_eval_store(ctx), &hosts, &nhosts, err);
+    if (rc != MM_OK)
+        return rc;
+    if (nhosts == 0) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL, "%s", "%s",
+                     "サービス一覧が取り込まれていません（mamori import services）");
+        goto out;
+    }
+    if ((rc = mm_unneeded_load(mm_eval_settings_of(ctx)->ws_dir, &list, err)) != MM_OK)
+        goto out;
+    for (size_t h = 0; h < nhosts && rc == MM_OK; h++) {
+        mm_service_snapshot now, before;
+        mm_unneeded_hits hits = {0};
+        char day[11];
+
+        memset(&now, 0, sizeof(now));
+        memset(&before, 0, sizeof(before));
+        if ((rc = mm_services_load(mm_eval_store(ctx), hosts[h].host, NULL, 0, &now, err)) !=
+            MM_OK)
+            break;
+        mm_date_slash(&now.taken, day);
+        mm_services_unneeded_running(list, &now, host_role(ctx, now.host), &hits);
+        for (size_t i = 0; i < hits.n; i++) {
+            mm_buf subj, refs;
+            mm_buf_init(&subj, 0);
+            mm_buf_init(&refs, 0);
+            mm_buf_addf(&subj, "service:%s:%s", now.host, hits.v[i].service->name);
+            ref_add(&refs, "service_snapshot", now.id, now.host, NULL, 0);
+            mm_eval_emit(ctx, mm_buf_str(&subj), MM_VERDICT_FAIL, ref_close(&refs),
+                         "%s で不要なサービス %s が動作しています（%s 時点）: %s",
+                         "%s runs the unneeded service %s (as of %s): %s", now.host,
+                         hits.v[i].service->name, day, hits.v[i].entry->reason_ja);
+            mm_buf_release(&subj);
+            mm_buf_release(&refs);
+            fails++;
+        }
+        mm_unneeded_hits_release(&hits);
+        /* A change since the previous snapshot is for a person to look at. */
+        if (mm_services_load(mm_eval_store(ctx), hosts[h].host, NULL, 1, &before, NULL) ==
+            MM_OK) {
+            mm_services_diff d;
+            mm_services_diff_compute(&before, &now, &d);
+            if (d.added + d.removed + d.changed > 0) {
+                mm_buf subj;
+                char from[11];
+                mm_buf_init(&subj, 0);
+                mm_buf_addf(&subj, "changed:%s", now.host);
+                mm_date_slash(&before.taken, from);
+                mm_eval_emit(ctx, mm_buf_str(&subj), MM_VERDICT_UNKNOWN, NULL,
+                             "%s のサービスが %s から %s の間に変わりました（追加 %zu・削除 %zu・変更 "
+                             "%zu）: mamori services diff で確認してください",
+                             "the services of %s changed between %s and %s (%zu added, %zu "
+                             "removed, %zu changed): review with mamori services diff",
+                             now.host, from, day, d.added, d.removed, d.changed);
+                mm_buf_release(&subj);
+            }
+            mm_services_diff_release(&d);
+            mm_service_snapshot_release(&before);
+        }
+        mm_service_snapshot_release(&now);
+    }
+    if (rc != MM_OK)
+        goto out;
+    /* Servers and PCs in the ledger that no snapshot covers. */
+    {
+        sqlite3_stmt *s = NULL;
+        rc = mm_store_prepare(mm_eval_store(ctx),
+                              "SELECT a.id, a.name, coalesce(i.file, ''), "
+                              "coalesce(a.source_line, 0) FROM asset a LEFT JOIN import i ON "
+                              "i.id = a.import_id WHERE a.kind IN ('server','pc') AND "
+                              "a.retired_on IS NULL AND NOT EXISTS (SELECT 1 FROM "
+                              "service_snapshot p WHERE lower(p.host) IN (lower(a.name), "
+                              "lower(a.host))) ORDER BY a.name",
+                              &s, err);
+        while (rc == MM_OK && sqlite3_step(s) == SQLITE_ROW)
+            missing++;
+        sqlite3_finalize(s);
+    }
+    if (rc == MM_OK && missing > 0)
+        mm_eval_emit(ctx, "coverage", MM_VERDICT_UNKNOWN, NULL,
+                     "台帳のサーバ・端末PCのうち %ld 台はサービス一覧がありません",
+                     "%ld servers or PCs in the ledger have no service snapshot", missing);
+    if (rc == MM_OK && fails == 0)
+        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
+                     "サービス一覧のある %zu 台で不要なサービスは動作していません",
+                     "no unneeded service runs on the %zu hosts with a service snapshot",
+                     nhosts);
+out:
+    mm_unneeded_free(&list);
+    free(hosts);
+    return rc;
+}
+
 const mm_evaluator mm_evaluators[] = {
     {"2-1", "ledger-complete", eval_ledger_complete, "機器台帳の網羅性と必須項目",
      "ledger completeness and required fields"},
@@ -520,12 +722,16 @@ const mm_evaluator mm_evaluators[] = {
      "access matrix and named administrators"},
     {"2-5", "accounts", eval_accounts, "退職者・未使用アカウント",
      "leavers' and unused accounts"},
+    {"2-6", "advisories", eval_patches, "導入版数と脆弱性情報の照合",
+     "installed versions against the advisory feed"},
     {"2-7", "password-policy", eval_password_policy, "パスワードの強度と定期変更",
      "password strength and change"},
     {"2-8", "reuse-shared", eval_reuse, "再使用禁止と共用・初期アカウント",
      "reuse, shared and default accounts"},
     {"2-9", "media-control", eval_media, "外部記録媒体の接続制限", "external media restriction"},
     {"2-10", "mfa", eval_mfa, "二要素認証の適用と期限", "two-factor coverage and deadline"},
+    {"2-12", "services", eval_services, "不要サービスの停止とサービス一覧の変化",
+     "unneeded services and changes between snapshots"},
     {"2-13", "allowlists", eval_allowlists, "リモートアクセス機器の接続元制限",
      "source restriction on remote-access devices"},
 };

@@ -36,6 +36,7 @@ mm_rc mm_verdict_parse(const char *s, mm_verdict *out);
 /* Settings an evaluation reads (from mamori.conf [evaluate]). */
 typedef struct mm_eval_settings {
     int unused_account_days; /* 2-⑤: an enabled account unused this long is a finding (90) */
+    const char *ws_dir;      /* workspace directory (its unneeded-services.json), or NULL */
 } mm_eval_settings;
 
 typedef struct mm_eval_ctx mm_eval_ctx;

@@ -12,7 +12,7 @@
 int mm_cmd_evaluate(const mm_globals *g, int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
-    mm_eval_settings set = {90};
+    mm_eval_settings set = {90, NULL};
     mm_eval_summary sum;
     mm_finding_list open = {0};
     mm_error err;
@@ -31,6 +31,7 @@ int mm_cmd_evaluate(const mm_globals *g, int argc, char **argv)
     if (mm_ws_open(g, &ws, &err) != MM_OK)
         return mm_cli_fail(&err);
     set.unused_account_days = ws.unused_account_days;
+    set.ws_dir = ws.dir;
     if (mm_evaluate_all(ws.st, &set, &sum, &err) != MM_OK ||
         mm_findings_list(ws.st, NULL, 0, &open, &err) != MM_OK) {
         code = mm_cli_fail(&err);
