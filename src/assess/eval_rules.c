@@ -307,7 +307,7 @@ static mm_rc eval_password_policy(mm_eval_ctx *ctx, mm_error *err)
     /* Met when: 2FA, or >= 13 characters, or >= 8 with 3+ character classes and a
      * periodic change (a maximum age of 1..365 days). */
     rc = each_row(ctx,
-                  "SELECT rowid, p.system, coalesce(i.file, ''), coalesce(p.source_line, 0), "
+                  "SELECT p.rowid, p.system, coalesce(i.file, ''), coalesce(p.source_line, 0), "
                   "'policy:' || p.system, '最小' || coalesce(p.min_length, '?') || '文字・' || "
                   "coalesce(p.classes, '?') || '種類・有効期限' || coalesce(p.max_age_days, '?') "
                   "|| '日' FROM password_policy p LEFT JOIN import i ON i.id = p.import_id WHERE "
@@ -337,7 +337,7 @@ static mm_rc eval_reuse(mm_eval_ctx *ctx, mm_error *err)
         return rc;
     if (policies > 0)
         rc = each_row(ctx,
-                      "SELECT rowid, p.system, coalesce(i.file, ''), coalesce(p.source_line, "
+                      "SELECT p.rowid, p.system, coalesce(i.file, ''), coalesce(p.source_line, "
                       "0), 'history:' || p.system, coalesce(p.history, 0) FROM password_policy "
                       "p LEFT JOIN import i ON i.id = p.import_id WHERE coalesce(p.history, 0) "
                       "< 1 AND coalesce(p.mfa, 0) = 0 ORDER BY p.system",

@@ -60,8 +60,9 @@ static void report_json(mm_buf *b, const mm_report_set *set, const mm_report *r)
     mm_buf_add_json_str(b, r->sheet_label);
     mm_buf_addf(b,
                 ",\"summary\":{\"rows\":%d,\"answered\":%d,\"yes\":%d,\"no\":%d,\"na\":%d,"
-                "\"overdue\":%d,\"targets_open\":%d,\"deadlines\":[",
-                s->rows, s->answered, s->yes, s->no, s->na, s->overdue, s->targets_open);
+                "\"overdue\":%d,\"targets_open\":%d,\"conflicts\":%d,\"deadlines\":[",
+                s->rows, s->answered, s->yes, s->no, s->na, s->overdue, s->targets_open,
+                s->conflicts);
     for (int i = 0; i < s->ndeadlines; i++) {
         char d[11];
         mm_date_iso(&s->deadlines[i].date, d);
@@ -91,7 +92,13 @@ static void report_json(mm_buf *b, const mm_report_set *set, const mm_report *r)
         check_json(b, &row->round[0], 1);
         mm_buf_addc(b, ',');
         check_json(b, &row->round[1], 2);
-        mm_buf_addf(b, "],\"overdue\":%s,\"note\":", row->overdue ? "true" : "false");
+        mm_buf_addf(b, "],\"overdue\":%s,\"verdict\":\"%s\",\"conflict\":", row->overdue ? "true" : "false",
+                    mm_verdict_name(row->verdict));
+        if (row->conflict)
+            mm_buf_add_json_str(b, row->conflict_text);
+        else
+            mm_buf_adds(b, "null");
+        mm_buf_adds(b, ",\"note\":");
         mm_buf_add_json_str(b, row->note ? row->note : "");
         if (it->has_deadline) {
             char d[11];
@@ -157,6 +164,10 @@ static void report_text(mm_buf *b, const mm_report_set *set, const mm_report *r,
         if (row->overdue)
             mm_buf_adds(b, "  ★対応目標日超過 (overdue)");
         mm_buf_addc(b, '\n');
+        if (row->verdict != MM_VERDICT_NONE)
+            mm_buf_addf(b, "         証拠による判定: %s\n", mm_verdict_label(row->verdict));
+        if (row->conflict)
+            mm_buf_addf(b, "         ⚠ 矛盾 (conflict): %s\n", row->conflict_text);
         if (row->note && row->note[0])
             mm_buf_addf(b, "         備考: %s\n", row->note);
         if (guidance) {
@@ -166,8 +177,9 @@ static void report_text(mm_buf *b, const mm_report_set *set, const mm_report *r,
         }
     }
     mm_buf_addf(b,
-                "\n集計: 回答済み %d/%d  はい %d  いいえ %d  該当なし %d  対応目標日超過 %d\n",
-                s->answered, s->rows, s->yes, s->no, s->na, s->overdue);
+                "\n集計: 回答済み %d/%d  はい %d  いいえ %d  該当なし %d  対応目標日超過 %d  "
+                "証拠との矛盾 %d\n",
+                s->answered, s->rows, s->yes, s->no, s->na, s->overdue, s->conflicts);
     for (int i = 0; i < s->ndeadlines; i++) {
         const mm_report_deadline *d = &s->deadlines[i];
         char ds[11];

@@ -18,6 +18,7 @@
 #include "base.h"
 #include "catalog.h"
 #include "date.h"
+#include "evaluate.h"
 #include "facility.h"
 #include "store.h"
 #include "text.h"
@@ -42,6 +43,9 @@ typedef struct mm_report_row {
     int latest;                /* index of the newest answered round, -1 when none */
     int overdue;               /* latest is いいえ and its 対応目標日 is before today */
     char *note;                /* the latest round's note, "" when none (owned) */
+    mm_verdict verdict;        /* the machine's verdict from open findings (hospital sheet) */
+    int conflict;              /* the latest answer and the verdict disagree */
+    char conflict_text[1024];  /* "はい, しかし証拠と矛盾: …" when conflict */
 } mm_report_row;
 
 /* A deadline the checklist itself sets (2-⑩: 令和9年度末). */
@@ -58,6 +62,7 @@ typedef struct mm_report_summary {
     int yes, no, na;     /* counts of each rows's latest answer */
     int overdue;         /* いいえ rows whose 対応目標日 has passed */
     int targets_open;    /* いいえ rows with a 対応目標日 still ahead */
+    int conflicts;       /* rows whose answer the evidence contradicts */
     mm_report_deadline deadlines[8];
     int ndeadlines;
 } mm_report_summary;
@@ -81,6 +86,7 @@ typedef struct mm_report_set {
     char generated[11];   /* today as YYYY/MM/DD */
     mm_report *reports;   /* [0] is the hospital sheet, then one per vendor (name order) */
     size_t nreports;
+    mm_finding_list findings; /* open findings of the evaluators: the evidence appendix */
 } mm_report_set;
 
 /*

@@ -103,6 +103,21 @@ static void fill_deadlines(mm_report *r, const mm_date *today)
     }
 }
 
+/* The machine verdict and conflict of each row, from the open findings (hospital sheet). */
+static void fill_verdicts(mm_report *r, const mm_finding_list *findings)
+{
+    for (size_t i = 0; i < r->nrows; i++) {
+        mm_report_row *row = &r->rows[i];
+        row->verdict = mm_item_verdict(findings, row->item->id, NULL);
+        if (row->latest >= 0 &&
+            mm_answer_conflict(row->round[row->latest].value, row->verdict, findings,
+                               row->item->id, row->conflict_text, sizeof(row->conflict_text))) {
+            row->conflict = 1;
+            r->summary.conflicts++;
+        }
+    }
+}
+
 /* Builds one sheet's report. vendor is NULL for the hospital sheet. */
 static mm_rc build_report(mm_store *st, const mm_sheet *sheet, const char *vendor,
                           const mm_date *today, mm_report *r, mm_error *err)
@@ -134,6 +149,8 @@ static mm_rc build_report(mm_store *st, const mm_sheet *sheet, const char *vendo
             fill_row(&r->rows[k++], sheet, item, item->scopes[s], &answers, vendor, today,
                      &r->summary);
     }
+    for (size_t i = 0; i < r->nrows; i++)
+        r->rows[i].verdict = MM_VERDICT_NONE;
     fill_deadlines(r, today);
 out:
     mm_answer_list_release(&answers);
@@ -218,8 +235,10 @@ mm_rc mm_report_set_build(mm_store *st, const mm_catalog *cat, int version, cons
         goto out;
     set->reports = mm_xcalloc(1 + nvendors, sizeof(*set->reports));
     set->nreports = 1 + nvendors;
-    if ((rc = build_report(st, hosp, NULL, &set->today, &set->reports[0], err)) != MM_OK)
+    if ((rc = build_report(st, hosp, NULL, &set->today, &set->reports[0], err)) != MM_OK ||
+        (rc = mm_findings_list(st, NULL, 0, &set->findings, err)) != MM_OK)
         goto out;
+    fill_verdicts(&set->reports[0], &set->findings);
     for (size_t i = 0; i < nvendors; i++) {
         rc = build_report(st, vend, vendors[i], &set->today, &set->reports[1 + i], err);
         if (rc != MM_OK)
@@ -245,6 +264,7 @@ void mm_report_set_free(mm_report_set **setp)
     for (size_t i = 0; i < set->nreports; i++)
         report_release(&set->reports[i]);
     free(set->reports);
+    mm_finding_list_release(&set->findings);
     free(set);
     *setp = NULL;
 }
