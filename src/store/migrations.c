@@ -193,6 +193,11 @@ const struct mm_migration mm_migrations[] = {
      "  start_type TEXT NOT NULL DEFAULT '',\n"
      "  source_line INTEGER,\n"
      "  PRIMARY KEY(snapshot_id, name));\n"},
+    {4, "evidence provenance for vendors and advisories; one advisory row per (cve, product)",
+     "ALTER TABLE vendor ADD COLUMN import_id INTEGER REFERENCES import(id);\n"
+     "ALTER TABLE vendor ADD COLUMN source_line INTEGER;\n"
+     "ALTER TABLE advisory ADD COLUMN source_line INTEGER;\n"
+     "CREATE UNIQUE INDEX advisory_cve_product ON advisory(cve, product);\n"},
 };
 
 const int mm_migrations_len = (int)(sizeof(mm_migrations) / sizeof(mm_migrations[0]));
