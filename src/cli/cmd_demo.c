@@ -5,6 +5,7 @@
  * so the demo tells the same story whenever it runs. The answers go in through the real CSV
  * importer, as a hospital's would.
  */
+#include <dirent.h>
 #include <getopt.h>
 #include <unistd.h>
 
@@ -12,6 +13,9 @@
 #include "audit.h"
 #include "buf.h"
 #include "cli.h"
+#include "evaluate.h"
+#include "evidence.h"
+#include "importer.h"
 #include "facility.h"
 #include "fs.h"
 #include "report.h"
@@ -138,6 +142,130 @@ static mm_rc write_demo_csv(const char *path, mm_error *err)
     return rc;
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Replaces every {{today-N}} in text with the date N days before today. Caller frees. */
+static char *expand_dates(const char *text)
+{
+    mm_date today = mm_date_today();
+    long t = mm_date_to_days(&today);
+    mm_buf b;
+
+    mm_buf_init(&b, 0);
+    while (*text) {
+        const char *open = strstr(text, "{{today-");
+        const char *close = open ? strstr(open, "}}") : NULL;
+        char num[16], iso[11];
+        long n;
+        size_t len;
+        if (!open || !close) {
+            mm_buf_adds(&b, text);
+            break;
+        }
+        mm_buf_add(&b, text, (size_t)(open - text));
+        len = (size_t)(close - open) - 8;
+        if (len == 0 || len >= sizeof(num)) {
+            mm_buf_add(&b, open, (size_t)(close - open) + 2);
+        } else {
+            memcpy(num, open + 8, len);
+            num[len] = '\0';
+            if (mm_parse_long(num, 0, 36500, &n) == MM_OK) {
+                mm_date d = mm_date_from_days(t - n);
+                mm_date_iso(&d, iso);
+                mm_buf_adds(&b, iso);
+            } else {
+                mm_buf_add(&b, open, (size_t)(close - open) + 2);
+            }
+        }
+        text = close + 2;
+    }
+    return mm_buf_detach(&b, NULL);
+}
+
+/*
+ * Copies the demo evidence ($MAMORI_DATA/demo/evidence/NN-KIND.csv, in name order) into
+ * DIR/evidence with its dates placed relative to today, and imports each file as KIND with
+ * the importer a hospital uses. OUT: *files, *rows imported.
+ */
+static mm_rc import_demo_evidence(mm_ws *ws, const char *dir, const char *actor, size_t *files,
+                                  size_t *rows, mm_error *err)
+{
+    char src[4096], dst[4096];
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    DIR *d = NULL;
+    mm_rc rc = MM_OK;
+
+    *files = *rows = 0;
+    if (mm_path_join(src, sizeof(src), mm_data_dir(), "demo/evidence") != MM_OK ||
+        mm_path_join(dst, sizeof(dst), dir, "evidence") != MM_OK)
+        return mm_error_set(err, MM_ERR_INVALID, dir, 0, 0, "path too long");
+    d = opendir(src);
+    if (!d)
+        return mm_error_set(err, MM_ERR_NOTFOUND, src, 0, 0,
+                            "デモの証拠データがありません (demo evidence directory missing)");
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (len < 8 || de->d_name[2] != '-' || strcmp(de->d_name + len - 4, ".csv") != 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            names = mm_xrealloc(names, cap * sizeof(char *));
+        }
+        names[n++] = mm_xstrdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof(char *), name_cmp);
+    if ((rc = mm_mkdir_p(dst, 0755, err)) != MM_OK)
+        goto out;
+    for (size_t i = 0; i < n && rc == MM_OK; i++) {
+        char in[4096], outp[4096], kind[64], *raw = NULL, *text = NULL;
+        size_t len = 0, count = 0, klen = strlen(names[i]) - 3 - 4;
+        if (klen >= sizeof(kind) || mm_path_join(in, sizeof(in), src, names[i]) != MM_OK ||
+            mm_path_join(outp, sizeof(outp), dst, names[i]) != MM_OK) {
+            rc = mm_error_set(err, MM_ERR_INVALID, names[i], 0, 0, "name too long");
+            break;
+        }
+        memcpy(kind, names[i] + 3, klen);
+        kind[klen] = '\0';
+        rc = mm_file_read(in, MM_EVIDENCE_MAX_BYTES, &raw, &len, err);
+        if (rc == MM_OK) {
+            text = expand_dates(raw);
+            rc = mm_file_write_atomic(outp, text, strlen(text), 0644, err);
+        }
+        if (rc == MM_OK)
+            rc = mm_import_file(ws->st, kind, outp, actor, 0, &count, err);
+        if (rc == MM_OK) {
+            (*files)++;
+            *rows += count;
+        }
+        free(raw);
+        free(text);
+    }
+    /* The advisory feed shipped with Mamori, as a hospital would import it. */
+    if (rc == MM_OK) {
+        char feed[4096];
+        size_t count = 0;
+        if (mm_path_join(feed, sizeof(feed), mm_data_dir(), "advisories/feed.json") != MM_OK)
+            rc = mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0, "path too long");
+        else
+            rc = mm_import_file(ws->st, "advisories", feed, actor, 0, &count, err);
+        if (rc == MM_OK) {
+            (*files)++;
+            *rows += count;
+        }
+    }
+out:
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
 /* Removes a previous demo workspace (only one marked as a demo). */
 static mm_rc clear_previous(const char *dir, mm_error *err)
 {
@@ -193,7 +321,8 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
     mm_facility f;
     mm_error err;
     mm_ws ws;
-    size_t count = 0;
+    size_t count = 0, efiles = 0, erows = 0;
+    mm_eval_summary esum;
     int c, code = MM_EXIT_OK, opened = 0;
     long id;
 
@@ -236,6 +365,13 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
     if (write_demo_csv(csv, &err) != MM_OK ||
         mm_answers_import_file(ws.st, ws.cat, csv, actor, 0, &count, &err) != MM_OK)
         goto fail;
+    if (import_demo_evidence(&ws, dir, actor, &efiles, &erows, &err) != MM_OK)
+        goto fail;
+    {
+        mm_eval_settings es = {ws.unused_account_days, ws.dir};
+        if (mm_evaluate_all(ws.st, &es, &esum, &err) != MM_OK)
+            goto fail;
+    }
     if (mm_mkdir_p(reports, 0755, &err) != MM_OK ||
         mm_report_set_build(ws.st, ws.cat, ws.default_version, NULL, &set, &err) != MM_OK)
         goto fail;
@@ -260,9 +396,16 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
         printf("  チェックリスト: %s（%s）\n", set->reports[0].title, set->fy_label);
         printf("  回答 (answers imported): %zu 件 / 事業者 %zu 社\n", count,
                MM_ARRAY_LEN(demo_vendors));
+        printf("  証拠 (evidence): %zu ファイル %zu 行を取込、評価で指摘 %d 件（不適合 %d）\n",
+               efiles, erows, esum.findings, esum.failures);
         printf("  医療機関確認用: 回答済み %d/%d  はい %d  いいえ %d  該当なし %d  "
-               "対応目標日超過 %d\n",
-               s->answered, s->rows, s->yes, s->no, s->na, s->overdue);
+               "対応目標日超過 %d  証拠との矛盾 %d\n",
+               s->answered, s->rows, s->yes, s->no, s->na, s->overdue, s->conflicts);
+        for (size_t i = 0; i < set->reports[0].nrows; i++) {
+            const mm_report_row *row = &set->reports[0].rows[i];
+            if (row->conflict)
+                printf("    ⚠ %s %s\n", row->item->label, row->conflict_text);
+        }
         for (int i = 0; i < s->ndeadlines; i++) {
             char ds[11];
             mm_date_slash(&s->deadlines[i].date, ds);
@@ -275,9 +418,10 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
             printf("    %s/%s\n", reports, outputs[i].file);
         printf("\n次に試す (try next):\n"
                "  build/mamori --dir %s checklist show\n"
+               "  build/mamori --dir %s findings\n"
                "  build/mamori --dir %s gmis\n"
                "  build/mamori --dir %s audit verify\n",
-               dir, dir, dir);
+               dir, dir, dir, dir);
         mm_audit_report_release(&ar);
     }
     goto out;
