@@ -141,10 +141,32 @@ static mm_rc store_findings(mm_eval_ctx *ctx, const char *now, mm_eval_summary *
     sqlite3_finalize(up);
     if (rc != MM_OK)
         return rc;
-    /* Whatever was open and not raised in this run is resolved now. */
+    /* Whatever was open and not raised in this run is resolved now. Runs can share a
+     * timestamp (same second), so this run's subjects are listed explicitly. */
+    rc = mm_store_exec(ctx->st,
+                       "CREATE TEMP TABLE IF NOT EXISTS eval_seen(item_id TEXT, rule TEXT, "
+                       "subject TEXT, PRIMARY KEY(item_id, rule, subject)); DELETE FROM "
+                       "temp.eval_seen",
+                       err);
+    if (rc == MM_OK)
+        rc = mm_store_prepare(ctx->st, "INSERT OR IGNORE INTO temp.eval_seen VALUES (?, ?, ?)",
+                              &up, err);
+    for (size_t i = 0; rc == MM_OK && i < ctx->n; i++) {
+        sqlite3_reset(up);
+        mm_bind_text(up, 1, ctx->v[i].ev->item);
+        mm_bind_text(up, 2, ctx->v[i].ev->rule);
+        mm_bind_text(up, 3, ctx->v[i].subject);
+        if (sqlite3_step(up) != SQLITE_DONE)
+            rc = mm_store_error(ctx->st, err, "resolving findings");
+    }
+    sqlite3_finalize(up);
+    if (rc != MM_OK)
+        return rc;
     rc = mm_store_prepare(ctx->st,
-                          "UPDATE finding SET resolved_at = ?1 WHERE resolved_at IS NULL AND "
-                          "last_seen <> ?1",
+                          "UPDATE finding SET resolved_at = ?1 WHERE resolved_at IS NULL AND NOT "
+                          "EXISTS (SELECT 1 FROM temp.eval_seen s WHERE s.item_id = "
+                          "finding.item_id AND s.rule = finding.rule AND s.subject = "
+                          "finding.subject)",
                           &res, err);
     if (rc != MM_OK)
         return rc;
