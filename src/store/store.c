@@ -77,13 +77,38 @@ int mm_store_schema_version(mm_store *st)
 
 int mm_store_schema_latest(void)
 {
-    return mm_migrations[mm_migrations_len - 1].version;
+    int v = 0;
+    for (int i = 0; i < mm_migrations_len; i++)
+        if (mm_migrations[i].version > v)
+            v = mm_migrations[i].version;
+    return v;
 }
 
+/* Whether migration `version` has been applied (it has a row in schema_migration). */
+static int applied(mm_store *st, int version)
+{
+    sqlite3_stmt *s = NULL;
+    int yes = 0;
+
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM schema_migration WHERE version = ?", -1, &s,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_int(s, 1, version);
+        yes = sqlite3_step(s) == SQLITE_ROW;
+    }
+    sqlite3_finalize(s);
+    return yes;
+}
+
+/*
+ * Applies every migration that has no row in schema_migration, in table order, each in its own
+ * transaction with its row. Keying on the rows rather than only on user_version means a
+ * migration merged out of order is still applied. user_version keeps the highest version, so
+ * a store written by a newer build is recognised and refused.
+ */
 static mm_rc migrate(mm_store *st, mm_error *err)
 {
     int have = user_version(st);
-    mm_rc rc = MM_OK;
+    mm_rc rc;
 
     if (have < 0)
         return mm_store_error(st, err, "reading the schema version");
@@ -92,17 +117,16 @@ static mm_rc migrate(mm_store *st, mm_error *err)
                             "このデータベースは新しい版の Mamori で作られています (schema "
                             "version %d is newer than this build's %d; upgrade Mamori)",
                             have, mm_store_schema_latest());
-    if (have == 0)
-        rc = mm_store_exec(st,
-                           "CREATE TABLE IF NOT EXISTS schema_migration(version INTEGER "
-                           "PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-                           err);
+    rc = mm_store_exec(st,
+                       "CREATE TABLE IF NOT EXISTS schema_migration(version INTEGER "
+                       "PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+                       err);
     for (int i = 0; rc == MM_OK && i < mm_migrations_len; i++) {
         const struct mm_migration *m = &mm_migrations[i];
         char pragma[64], now[21];
         sqlite3_stmt *s = NULL;
 
-        if (m->version <= have)
+        if (applied(st, m->version))
             continue;
         if ((rc = mm_store_begin(st, err)) != MM_OK)
             break;
@@ -119,7 +143,7 @@ static mm_rc migrate(mm_store *st, mm_error *err)
             }
             sqlite3_finalize(s);
         }
-        if (rc == MM_OK) {
+        if (rc == MM_OK && m->version > user_version(st)) {
             snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
             rc = mm_store_exec(st, pragma, err);
         }
@@ -160,6 +184,13 @@ mm_rc mm_store_open(const char *path, int flags, mm_store **out, mm_error *err)
     }
     sqlite3_busy_timeout(st->db, 10000);
     sqlite3_extended_result_codes(st->db, 1);
+    /* A file that is not a SQLite database fails here with a clear message (before the
+     * pragmas below, which would fail first with SQLite's terse "file is not a database"). */
+    if (user_version(st) < 0) {
+        rc = mm_error_set(err, MM_ERR_INVALID, path, 0, 0,
+                          "Mamori のデータベースではありません (not a SQLite database)");
+        goto out;
+    }
     if (!(flags & MM_STORE_READONLY)) {
         rc = mm_store_exec(st, "PRAGMA journal_mode = WAL", err);
         if (rc != MM_OK)
@@ -168,12 +199,6 @@ mm_rc mm_store_open(const char *path, int flags, mm_store **out, mm_error *err)
     rc = mm_store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", err);
     if (rc != MM_OK)
         goto out;
-    /* A file that is not a SQLite database fails here with a clear message. */
-    if (user_version(st) < 0) {
-        rc = mm_error_set(err, MM_ERR_INVALID, path, 0, 0,
-                          "Mamori のデータベースではありません (not a SQLite database)");
-        goto out;
-    }
     if (!(flags & MM_STORE_READONLY) && (rc = migrate(st, err)) != MM_OK)
         goto out;
     *out = st;
