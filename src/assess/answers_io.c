@@ -400,7 +400,7 @@ mm_rc mm_answers_import_file(mm_store *st, const mm_catalog *cat, const char *pa
         goto out;
     }
     if (rc != MM_OK) {
-        if (!err->file[0])
+        if (err && !err->file[0])
             mm_strlcpy(err->file, path, sizeof(err->file));
         goto out;
     }

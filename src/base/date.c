@@ -39,30 +39,52 @@ static int digits(const char *s, int n, int *out)
     return 1;
 }
 
+/* Reads one or two digits at s[*i] (a month or a day, "4" or "04"); advances *i. Returns 0
+ * when there is no digit or more than two. */
+static int digits12(const char *s, size_t *i, int *out)
+{
+    int n = 0, v = 0;
+
+    while (n < 3 && s[*i + (size_t)n] >= '0' && s[*i + (size_t)n] <= '9') {
+        v = v * 10 + (s[*i + (size_t)n] - '0');
+        n++;
+    }
+    if (n < 1 || n > 2)
+        return 0;
+    *i += (size_t)n;
+    *out = v;
+    return 1;
+}
+
 mm_rc mm_date_parse(const char *s, mm_date *out, mm_error *err)
 {
     mm_date d;
+    size_t i = 5, dstart;
     char sep;
 
-    if (!s || strlen(s) != 10)
+    if (!s || !*s)
         return mm_error_set(err, MM_ERR_PARSE, NULL, 0, 1,
                             "日付は YYYY-MM-DD の形式で指定してください (expected a date as "
                             "YYYY-MM-DD, got \"%s\")",
                             s ? s : "");
-    sep = s[4];
-    if ((sep != '-' && sep != '/') || s[7] != sep)
-        return mm_error_set(err, MM_ERR_PARSE, NULL, 0, s[4] != sep ? 5 : 8,
-                            "日付の区切りが不正です (expected YYYY-MM-DD, got \"%s\")", s);
     if (!digits(s, 4, &d.y))
         return mm_error_set(err, MM_ERR_PARSE, NULL, 0, 1,
                             "年は4桁の数字で指定してください (expected a 4-digit year in \"%s\")",
                             s);
-    if (!digits(s + 5, 2, &d.m))
+    sep = s[4];
+    if (sep != '-' && sep != '/')
+        return mm_error_set(err, MM_ERR_PARSE, NULL, 0, 5,
+                            "日付の区切りが不正です (expected YYYY-MM-DD, got \"%s\")", s);
+    if (!digits12(s, &i, &d.m))
         return mm_error_set(err, MM_ERR_PARSE, NULL, 0, 6,
                             "月は2桁の数字で指定してください (expected a 2-digit month in \"%s\")",
                             s);
-    if (!digits(s + 8, 2, &d.d))
-        return mm_error_set(err, MM_ERR_PARSE, NULL, 0, 9,
+    if (s[i] != sep)
+        return mm_error_set(err, MM_ERR_PARSE, NULL, 0, (long)i + 1,
+                            "日付の区切りが不正です (expected YYYY-MM-DD, got \"%s\")", s);
+    dstart = ++i;
+    if (!digits12(s, &i, &d.d) || s[i] != '\0')
+        return mm_error_set(err, MM_ERR_PARSE, NULL, 0, (long)dstart + 1,
                             "日は2桁の数字で指定してください (expected a 2-digit day in \"%s\")",
                             s);
     if (d.m < 1 || d.m > 12)
@@ -72,7 +94,7 @@ mm_rc mm_date_parse(const char *s, mm_date *out, mm_error *err)
         return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 1,
                             "1873年より前の日付は扱えません: %s (year must be 1873 or later)", s);
     if (d.d < 1 || d.d > mm_date_days_in_month(d.y, d.m))
-        return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 9,
+        return mm_error_set(err, MM_ERR_INVALID, NULL, 0, (long)dstart + 1,
                             "存在しない日付です: %s (day must be 01-%02d for %04d-%02d)", s,
                             mm_date_days_in_month(d.y, d.m), d.y, d.m);
     *out = d;

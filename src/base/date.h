@@ -21,7 +21,8 @@ int mm_date_days_in_month(int y, int m);
 int mm_date_valid(const mm_date *d);
 
 /*
- * Parses "YYYY-MM-DD" (also "YYYY/MM/DD"). MM_ERR_PARSE when the shape is wrong,
+ * Parses "YYYY-MM-DD" (also "YYYY/MM/DD", and a one-digit month or day as Japanese Excel
+ * writes it: "2025/4/1"; the two separators must match). MM_ERR_PARSE when the shape is wrong,
  * MM_ERR_INVALID for an impossible date (2025-02-30); err->col points at the bad part
  * (1-based, relative to s) and err->msg says what was expected. OUT: *out.
  */

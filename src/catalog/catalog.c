@@ -142,6 +142,43 @@ static mm_rc fail(vctx *v, const char *fmt, ...)
                         where[0] ? ": " : "", what);
 }
 
+/* Offset in the JSON text of byte `off` of the string value whose opening quote is at text[q].
+ * Escapes make the text longer than the value (\" is 2 bytes for 1, \u2F64 6 for 3), so the
+ * text is walked escape by escape. */
+static size_t raw_offset(const char *text, size_t len, size_t q, size_t off)
+{
+    size_t p = q + 1, dec = 0;
+
+    if (q >= len || text[q] != '"')
+        return q;
+    while (p < len && text[p] != '"' && dec < off) {
+        if (text[p] != '\\' || p + 1 >= len) {
+            dec++;
+            p++;
+        } else if (text[p + 1] != 'u') {
+            dec++;
+            p += 2;
+        } else {
+            unsigned cp = 0;
+            for (size_t k = p + 2; k < p + 6 && k < len; k++) {
+                char c = text[k];
+                cp = cp * 16 + (unsigned)(c >= '0' && c <= '9'   ? c - '0'
+                                          : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                          : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                                 : 0);
+            }
+            if (cp >= 0xD800 && cp <= 0xDBFF && p + 7 < len && text[p + 6] == '\\') {
+                dec += 4; /* a surrogate pair: one 4-byte character in 12 bytes of text */
+                p += 12;
+            } else {
+                dec += cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+                p += 6;
+            }
+        }
+    }
+    return p < len ? p : len;
+}
+
 /* Checks a string for look-alike characters; on one, points the error at it. */
 static mm_rc check_text(vctx *v, const char *s)
 {
@@ -155,7 +192,7 @@ static mm_rc check_text(vctx *v, const char *s)
         return MM_OK;
     /* Column of the character itself: the value's position plus the offset inside it. */
     mm_json_locate(v->text, v->len, v->path, v->depth, &valoff);
-    mm_text_linecol(v->text, valoff + 1 + off, &line, &col);
+    mm_text_linecol(v->text, raw_offset(v->text, v->len, valoff, off), &line, &col);
     mm_utf8_put(cp, badc);
     if (std)
         mm_utf8_put(std, stdc);
@@ -704,7 +741,8 @@ mm_rc mm_catalog_load_dir(const char *dir, mm_catalog **out, mm_error *err)
         names[nnames++] = mm_xstrdup(de->d_name);
     }
     closedir(d);
-    qsort(names, nnames, sizeof(char *), name_cmp);
+    if (nnames > 1) /* names is NULL when the directory holds no *.json */
+        qsort(names, nnames, sizeof(char *), name_cmp);
     cat = mm_xcalloc(1, sizeof(*cat));
     cat->sheets = mm_xcalloc(nnames ? nnames : 1, sizeof(mm_sheet *));
     for (size_t i = 0; i < nnames; i++) {
