@@ -2,15 +2,14 @@
 # Builds the fuzz targets with clang's libFuzzer (+ ASan + UBSan) and runs each for a bounded
 # time on a copy of its seed corpus. `make fuzz` calls this; CTest only replays the seeds.
 #
-# Usage: tests/fuzz/build-libfuzzer.sh [TARGET...]      (default: catalog answers_csv answers_json)
+# Usage: tests/fuzz/build-libfuzzer.sh [TARGET...]      (default: every tests/fuzz/*_fuzz.c)
 #   FUZZ_SECONDS   seconds per target (default 30)
 #   FUZZ_OUT       build and work directory (default build-fuzz/ at the repository root)
 #   CC             the compiler (default clang; must support -fsanitize=fuzzer)
 #
 # A target is tests/fuzz/<name>_fuzz.c with its seeds in tests/fuzz/corpus/<name>/. It is
-# linked against the sources of src/base, src/store, src/catalog and src/assess (compiled here
-# into one static archive, so a target pulls in only what it uses; src/cli and src/report are
-# not part of it). New inputs libFuzzer finds stay in FUZZ_OUT/corpus/<name>/; a crash is
+# linked against the sources of every src/ module but src/cli and src/report (compiled here
+# into one static archive, so a target pulls in only what it uses). New inputs libFuzzer finds stay in FUZZ_OUT/corpus/<name>/; a crash is
 # written to FUZZ_OUT/artifacts/ and the script exits non-zero. Copy a crashing input into
 # tests/fuzz/corpus/<name>/ once fixed so CTest keeps replaying it.
 set -euo pipefail
@@ -21,7 +20,10 @@ seconds=${FUZZ_SECONDS:-30}
 cc=${CC:-clang}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(catalog answers_csv answers_json)
+    for f in "$root"/tests/fuzz/*_fuzz.c; do
+        n=$(basename "$f")
+        targets+=("${n%_fuzz.c}")
+    done
 fi
 
 case "$seconds" in
@@ -46,7 +48,17 @@ for t in "${targets[@]}"; do
 done
 
 pkgs="sqlite3 jansson libsodium inih"
-dirs="base store catalog assess"
+for p in libzstd libmicrohttpd liboath libqrencode gnutls; do
+    if pkg-config --exists "$p"; then
+        pkgs="$pkgs $p"
+    fi
+done
+dirs=""
+for d in "$root"/src/*/; do
+    d=$(basename "$d")
+    case "$d" in cli | report) ;; *) dirs="$dirs $d" ;; esac
+done
+dirs=${dirs# }
 includes=()
 for d in $dirs; do
     includes+=("-I$root/src/$d")
