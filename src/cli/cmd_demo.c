@@ -395,7 +395,7 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
         printf("  ワークスペース (workspace): %s\n", dir);
         printf("  チェックリスト: %s（%s）\n", set->reports[0].title, set->fy_label);
         printf("  回答 (answers imported): %zu 件 / 事業者 %zu 社\n", count,
-               MM_ARRAY_LEN(demo_vendors));
+               set->nreports - 1);
         printf("  証拠 (evidence): %zu ファイル %zu 行を取込、評価で指摘 %d 件（不適合 %d）\n",
                efiles, erows, esum.findings, esum.failures);
         printf("  医療機関確認用: 回答済み %d/%d  はい %d  いいえ %d  該当なし %d  "
