@@ -25,7 +25,9 @@ build: deps
 demo: build
 	@$(BUILD)/mamori demo --dir ./demo-data --no-serve
 
-check: check-deps
+# The release build is made too: optimised builds see warnings (-Wformat-truncation) that
+# the sanitizer build does not, and `make demo` uses it.
+check: check-deps build
 	@cmake -S . -B $(CHECKBUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMM_SANITIZE=ON >/dev/null
 	@cmake --build $(CHECKBUILD) -j $(JOBS)
 	@cd $(CHECKBUILD) && ctest --output-on-failure -j $(JOBS)

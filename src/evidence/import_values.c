@@ -103,7 +103,7 @@ static size_t date_prefix(const char *s, char iso[11])
         d = d * 10 + (s[i++] - '0');
     if (k == 0)
         return 0;
-    snprintf(iso, 11, "%.4s-%02d-%02d", s, m, d);
+    snprintf(iso, 11, "%.4s-%02u-%02u", s, (unsigned)m % 100u, (unsigned)d % 100u);
     return i;
 }
 
