@@ -419,28 +419,17 @@ mm_rc mm_vendor_find(mm_store *st, const char *name, long *id, mm_error *err)
     return rc;
 }
 
-mm_rc mm_vendor_add(mm_store *st, const char *name_in, const char *actor, long *id,
-                    mm_error *err)
+mm_rc mm_vendor_add_in_tx(mm_store *st, const char *name, const char *actor, const char *via,
+                          long *id, mm_error *err)
 {
     sqlite3_stmt *s = NULL;
-    char *name = mm_text_normalize(name_in), now[21], entity[64];
+    char now[21], entity[64];
     mm_buf after;
-    mm_rc rc;
+    mm_rc rc = mm_vendor_find(st, name, id, err);
 
-    mm_buf_init(&after, 0);
-    if (!name[0] || strlen(name) > 200 || strpbrk(name, "\r\n\t")) {
-        rc = mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
-                          "事業者名は 1〜200 バイトの1行の文字列です (vendor name must be one "
-                          "line of 1 to 200 bytes)");
-        goto done;
-    }
-    if ((rc = mm_store_begin(st, err)) != MM_OK)
-        goto done;
-    rc = mm_vendor_find(st, name, id, err);
-    if (rc == MM_OK)
-        goto out; /* already there */
     if (rc != MM_ERR_NOTFOUND)
-        goto out;
+        return rc; /* already there, or an error */
+    mm_buf_init(&after, 0);
     rc = mm_store_prepare(st, "INSERT INTO vendor(name, created_at) VALUES (?, ?)", &s, err);
     if (rc != MM_OK)
         goto out;
@@ -455,16 +444,38 @@ mm_rc mm_vendor_add(mm_store *st, const char *name_in, const char *actor, long *
     snprintf(entity, sizeof(entity), "vendor:%ld", *id);
     mm_buf_adds(&after, "{\"name\":");
     mm_buf_add_json_str(&after, name);
+    if (via) {
+        mm_buf_adds(&after, ",\"via\":");
+        mm_buf_add_json_str(&after, via);
+    }
     mm_buf_addc(&after, '}');
     rc = mm_audit_append(st, actor, "vendor.add", entity, NULL, mm_buf_str(&after), NULL, err);
 out:
     sqlite3_finalize(s);
+    mm_buf_release(&after);
+    return rc;
+}
+
+mm_rc mm_vendor_add(mm_store *st, const char *name_in, const char *actor, long *id,
+                    mm_error *err)
+{
+    char *name = mm_text_normalize(name_in);
+    mm_rc rc;
+
+    if (!name[0] || strlen(name) > 200 || strpbrk(name, "\r\n\t")) {
+        rc = mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+                          "事業者名は 1〜200 バイトの1行の文字列です (vendor name must be one "
+                          "line of 1 to 200 bytes)");
+        goto done;
+    }
+    if ((rc = mm_store_begin(st, err)) != MM_OK)
+        goto done;
+    rc = mm_vendor_add_in_tx(st, name, actor, NULL, id, err);
     if (rc == MM_OK)
         rc = mm_store_commit(st, err);
     else
         mm_store_rollback(st);
 done:
-    mm_buf_release(&after);
     free(name);
     return rc;
 }

@@ -110,6 +110,10 @@ char *mm_answer_to_json(const mm_answer *a);
 /* Vendors: names are unique; add is idempotent and audited. */
 mm_rc mm_vendor_add(mm_store *st, const char *name, const char *actor, long *id, mm_error *err);
 mm_rc mm_vendor_find(mm_store *st, const char *name, long *id, mm_error *err);
+/* The same inside a transaction the caller opened (importers); name must already be
+ * normalised. via, when not NULL, is recorded in the audit entry ("import"). */
+mm_rc mm_vendor_add_in_tx(mm_store *st, const char *name, const char *actor, const char *via,
+                          long *id, mm_error *err);
 /* OUT: *names (array of malloc'd strings), *n; free each and the array. Sorted by name. */
 mm_rc mm_vendor_list(mm_store *st, char ***names, size_t *n, mm_error *err);
 

@@ -8,46 +8,13 @@
 #include "date.h"
 #include "evidence.h"
 #include "fs.h"
+#include "answer.h"
 #include "importer_int.h"
 
 mm_rc mm_import_vendor_ensure(mm_store *st, const char *name, const char *actor, long *id,
                               mm_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    char now[21], entity[64];
-    mm_buf after;
-    mm_rc rc;
-
-    mm_buf_init(&after, 0);
-    if ((rc = mm_store_prepare(st, "SELECT id FROM vendor WHERE name = ?", &s, err)) != MM_OK)
-        goto out;
-    mm_bind_text(s, 1, name);
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        *id = (long)sqlite3_column_int64(s, 0);
-        goto out;
-    }
-    sqlite3_finalize(s);
-    s = NULL;
-    rc = mm_store_prepare(st, "INSERT INTO vendor(name, created_at) VALUES (?, ?)", &s, err);
-    if (rc != MM_OK)
-        goto out;
-    mm_now_iso(now);
-    mm_bind_text(s, 1, name);
-    mm_bind_text(s, 2, now);
-    if (sqlite3_step(s) != SQLITE_DONE) {
-        rc = mm_store_error(st, err, "adding the vendor");
-        goto out;
-    }
-    *id = (long)sqlite3_last_insert_rowid(mm_store_db(st));
-    snprintf(entity, sizeof(entity), "vendor:%ld", *id);
-    mm_buf_adds(&after, "{\"name\":");
-    mm_buf_add_json_str(&after, name);
-    mm_buf_adds(&after, ",\"via\":\"import\"}");
-    rc = mm_audit_append(st, actor, "vendor.add", entity, NULL, mm_buf_str(&after), NULL, err);
-out:
-    sqlite3_finalize(s);
-    mm_buf_release(&after);
-    return rc;
+    return mm_vendor_add_in_tx(st, name, actor, "import", id, err);
 }
 
 /* The column a field is stored in, as written in SQL. */
