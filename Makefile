@@ -1,5 +1,6 @@
 # Mamori: the two commands a newcomer needs, and a few more.
-#   make demo    install build dependencies, build, create the demo hospital, write its reports
+#   make demo    install build dependencies, build, create the demo hospital, write its reports,
+#                then serve its web UI (prints the URL and logins; Ctrl-C stops it)
 #   make check   install test dependencies, build with ASan+UBSan, run every test (CTest)
 #   make bench   run the benchmarks in bench/ (each prints a table)
 #   make build   release build only (build/)
@@ -22,8 +23,11 @@ build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMM_TESTS=OFF >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# Builds the demo hospital, then serves it: prints the URL and logins, runs until Ctrl-C.
+# DEMO_LISTEN=127.0.0.1:8081 make demo picks another address.
+DEMO_LISTEN ?= 127.0.0.1:8080
 demo: build
-	@$(BUILD)/mamori demo --dir ./demo-data --no-serve
+	@$(BUILD)/mamori demo --dir ./demo-data --listen $(DEMO_LISTEN)
 
 # The release build is made too: optimised builds see warnings (-Wformat-truncation) that
 # the sanitizer build does not, and `make demo` uses it.

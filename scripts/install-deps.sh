@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Mamori needs, and only those that are missing.
-# Usage: scripts/install-deps.sh [build|check|all]   (default: build)
+# Usage: scripts/install-deps.sh [build|check|bench|all]   (default: build)
 #   build  what `make demo` needs: compiler, CMake/Ninja, the libraries, the CJK font
-#   check  build plus what the tests need: cmocka, openpyxl, poppler-utils, sqlite3, clang
+#   check  build plus what the tests need: cmocka, openpyxl, poppler-utils, sqlite3, clang,
+#          chromium (browser tests; Node.js and npm when npm is missing)
+#   bench  the benchmarks' peers: wrk, nginx, zstd, rsyslog
 # Idempotent: a second run installs nothing and only checks.
 set -euo pipefail
 
@@ -12,16 +14,29 @@ build_pkgs=(
     build-essential cmake ninja-build pkg-config
     libsqlite3-dev libjansson-dev libsodium-dev libinih-dev
     libxlsxwriter-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk
+    libmicrohttpd-dev libgnutls28-dev liboath-dev libqrencode-dev
+    libzstd-dev
 )
 check_pkgs=(
     libcmocka-dev python3 python3-openpyxl poppler-utils sqlite3 clang
+    chromium openssl zstd
 )
+# The browser tests install playwright-core with npm; a machine that already has Node.js with
+# npm (e.g. from NodeSource) keeps it, otherwise Debian's nodejs and npm are installed.
+if ! command -v npm >/dev/null 2>&1; then
+    check_pkgs+=(nodejs npm)
+fi
+# `bench`: the web benchmark's load generator and its peer; zstd (CLI) and rsyslog for the
+# log-store benchmark (bench/bench_logs.sh).
+bench_pkgs=(wrk nginx-light zstd rsyslog)
 
 case "$what" in
 build) pkgs=("${build_pkgs[@]}") ;;
-check | all) pkgs=("${build_pkgs[@]}" "${check_pkgs[@]}") ;;
+check) pkgs=("${build_pkgs[@]}" "${check_pkgs[@]}") ;;
+bench) pkgs=("${bench_pkgs[@]}") ;;
+all) pkgs=("${build_pkgs[@]}" "${check_pkgs[@]}" "${bench_pkgs[@]}") ;;
 *)
-    echo "install-deps.sh: unknown set '$what' (expected build, check or all)" >&2
+    echo "install-deps.sh: unknown set '$what' (expected build, check, bench or all)" >&2
     exit 2
     ;;
 esac

@@ -5,6 +5,7 @@
  * finding saying what to import, so an empty ledger never looks like a pass.
  */
 #include "evaluate.h"
+#include "logs.h"
 #include "services.h"
 #include "version.h"
 
@@ -639,18 +640,24 @@ static mm_rc eval_services(mm_eval_ctx *ctx, mm_error *err)
         if ((rc = mm_services_load(mm_eval_store(ctx), hosts[h].host, NULL, 0, &now, err)) !=
             MM_OK)
             break;
+        mm_host_role role = host_role(ctx, now.host);
+        mm_scope scope = role == MM_ROLE_SERVER ? MM_SCOPE_SERVER
+                         : role == MM_ROLE_PC   ? MM_SCOPE_PC
+                                                : MM_SCOPE_ALL;
         mm_date_slash(&now.taken, day);
-        mm_services_unneeded_running(list, &now, host_role(ctx, now.host), &hits);
+        mm_services_unneeded_running(list, &now, role, &hits);
         for (size_t i = 0; i < hits.n; i++) {
             mm_buf subj, refs;
             mm_buf_init(&subj, 0);
             mm_buf_init(&refs, 0);
             mm_buf_addf(&subj, "service:%s:%s", now.host, hits.v[i].service->name);
             ref_add(&refs, "service_snapshot", now.id, now.host, NULL, 0);
-            mm_eval_emit(ctx, mm_buf_str(&subj), MM_VERDICT_FAIL, ref_close(&refs),
-                         "%s で不要なサービス %s が動作しています（%s 時点）: %s",
-                         "%s runs the unneeded service %s (as of %s): %s", now.host,
-                         hits.v[i].service->name, day, hits.v[i].entry->reason_ja);
+            mm_eval_emit_scoped(ctx, scope, mm_buf_str(&subj), MM_VERDICT_FAIL,
+                                ref_close(&refs),
+                         "%s で不要なサービス %s が動作しています（%s 時点）: %s%.0s",
+                         "%s runs the unneeded service %s (as of %s): %.0s%s", now.host,
+                         hits.v[i].service->name, day, hits.v[i].entry->reason_ja,
+                         hits.v[i].entry->reason_en);
             mm_buf_release(&subj);
             mm_buf_release(&refs);
             fails++;
@@ -667,7 +674,7 @@ static mm_rc eval_services(mm_eval_ctx *ctx, mm_error *err)
                 mm_buf_init(&subj, 0);
                 mm_buf_addf(&subj, "changed:%s", now.host);
                 mm_date_slash(&before.taken, from);
-                mm_eval_emit(ctx, mm_buf_str(&subj), MM_VERDICT_UNKNOWN, NULL,
+                mm_eval_emit_scoped(ctx, scope, mm_buf_str(&subj), MM_VERDICT_UNKNOWN, NULL,
                              "%s のサービスが %s から %s の間に変わりました（追加 %zu・削除 %zu・変更 "
                              "%zu）: mamori services diff で確認してください",
                              "the services of %s changed between %s and %s (%zu added, %zu "
@@ -712,6 +719,123 @@ out:
     return rc;
 }
 
+/* ---- 2-⑪ access logs ------------------------------------------------------------------ */
+
+/* Servers in the ledger send logs (a log source named like the asset, its host or its address
+ * with an event within [logs] recent_days), the sealed log store verifies, and the disk is not
+ * about to fill. No log store at all is "unknown", not a pass. */
+static mm_rc eval_access_logs(mm_eval_ctx *ctx, mm_error *err)
+{
+    const mm_eval_settings *set = mm_eval_settings_of(ctx);
+    char dir[4200], today[11], since[40];
+    mm_logs_conf conf;
+    mm_logs_anchor a;
+    mm_logv_report r;
+    mm_logs_capacity cap;
+    uint8_t sk[64], pk[32];
+    sqlite3_stmt *s = NULL;
+    mm_date t = mm_eval_today(ctx);
+    long servers = 0, silent = 0;
+    int fails = 0, rcs;
+    mm_rc rc;
+
+    if (!set || !set->ws_dir) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL, "ワークスペースが分からないためログを確認できません",
+                     "no workspace directory: the log store cannot be checked");
+        return MM_OK;
+    }
+    snprintf(dir, sizeof(dir), "%s/%s", set->ws_dir, MM_LOGS_DIR);
+    if ((rc = mm_logs_conf_load(set->ws_dir, &conf, err)) != MM_OK)
+        return rc;
+    if (mm_logkey_load(dir, 0, sk, pk, NULL, err) != MM_OK) {
+        mm_error_clear(err);
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
+                     "アクセスログが保管されていません。`mamori logs import` か `mamori collect` で"
+                     "サーバ・VPN 機器のログを取り込んでください",
+                     "no access logs stored; import server and VPN logs with `mamori logs "
+                     "import` or run `mamori collect`");
+        return MM_OK;
+    }
+    sodium_memzero(sk, sizeof(sk));
+    /* the store proves it is intact */
+    mm_logv_report_init(&r);
+    if ((rc = mm_logs_anchor_get(mm_eval_store(ctx), &a, err)) != MM_OK) {
+        mm_logv_report_release(&r);
+        return rc;
+    }
+    rc = mm_logs_verify(dir, pk, &a, &r, err);
+    if (rc == MM_ERR_TAMPER) {
+        char first[300];
+        const char *nl = strchr(mm_buf_str(&r.text), '\n');
+        size_t n = nl ? (size_t)(nl - mm_buf_str(&r.text)) : strlen(mm_buf_str(&r.text));
+        snprintf(first, sizeof(first), "%.*s", (int)(n < 280 ? n : 280), mm_buf_str(&r.text));
+        mm_eval_emit(ctx, "store", MM_VERDICT_FAIL, NULL,
+                     "ログ保管庫の検証に失敗しました（%llu 件の問題、例: %s）。改ざん・削除の疑い",
+                     "the log store does not verify (%llu problems, e.g. %s): tampering or deletion",
+                     (unsigned long long)r.problems, first);
+        fails++;
+        rc = MM_OK;
+    }
+    mm_logv_report_release(&r);
+    if (rc != MM_OK)
+        return rc;
+    /* capacity */
+    if (mm_logs_capacity_get(dir, &cap, err) == MM_OK && cap.days_left >= 0 &&
+        cap.days_left < conf.capacity_alarm_days) {
+        mm_eval_emit(ctx, "capacity", MM_VERDICT_FAIL, NULL,
+                     "ログの保管容量が約 %.0f 日で尽きます（警告は %d 日前から）",
+                     "the log store fills the disk in about %.0f days (alarm at %d days)",
+                     cap.days_left, conf.capacity_alarm_days);
+        fails++;
+    }
+    /* servers that sent logs recently */
+    mm_date_iso(&t, today);
+    {
+        mm_date from = mm_date_from_days(mm_date_to_days(&t) - conf.recent_days);
+        char d[11];
+        mm_date_iso(&from, d);
+        snprintf(since, sizeof(since), "%sT00:00:00Z", d);
+    }
+    rc = mm_store_prepare(mm_eval_store(ctx),
+                          "SELECT a.id, a.name, coalesce(i.file, ''), coalesce(a.source_line, 0), "
+                          "(SELECT max(l.last_event) FROM log_source l WHERE lower(l.host) IN "
+                          "(lower(a.name), lower(a.host), lower(a.ip))) FROM asset a "
+                          "LEFT JOIN import i ON i.id = a.import_id "
+                          "WHERE a.kind = 'server' AND a.retired_on IS NULL ORDER BY a.name",
+                          &s, err);
+    while (rc == MM_OK && (rcs = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *last = (const char *)sqlite3_column_text(s, 4);
+        servers++;
+        if (!last || strcmp(last, since) < 0) {
+            char *refs = one_ref(s, "asset", 0, 1, 2, 3);
+            char subject[300];
+            snprintf(subject, sizeof(subject), "asset:%s", mm_col_text(s, 1));
+            mm_eval_emit(ctx, subject, MM_VERDICT_FAIL, refs,
+                         "サーバ %s から直近 %d 日のログがありません（最後: %s）",
+                         "server %s sent no logs in the last %d days (last: %s)",
+                         mm_col_text(s, 1), conf.recent_days, last ? last : "なし / never");
+            free(refs);
+            silent++;
+        }
+    }
+    sqlite3_finalize(s);
+    if (rc != MM_OK)
+        return rc;
+    if (servers == 0) {
+        mm_eval_emit(ctx, "servers", MM_VERDICT_UNKNOWN, NULL,
+                     "機器台帳にサーバがないため、ログの送信元を確かめられません",
+                     "the ledger lists no servers, so log sources cannot be checked");
+    } else if (silent == 0 && fails == 0) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
+                     "台帳のサーバ %ld 台すべてから直近 %d 日のログがあり、ログ保管庫は改ざんなく"
+                     "検証できました",
+                     "all %ld servers in the ledger sent logs in the last %d days and the log "
+                     "store verifies",
+                     servers, conf.recent_days);
+    }
+    return MM_OK;
+}
+
 const mm_evaluator mm_evaluators[] = {
     {"2-1", "ledger-complete", eval_ledger_complete, "機器台帳の網羅性と必須項目",
      "ledger completeness and required fields"},
@@ -730,6 +854,8 @@ const mm_evaluator mm_evaluators[] = {
      "reuse, shared and default accounts"},
     {"2-9", "media-control", eval_media, "外部記録媒体の接続制限", "external media restriction"},
     {"2-10", "mfa", eval_mfa, "二要素認証の適用と期限", "two-factor coverage and deadline"},
+    {"2-11", "access-logs", eval_access_logs, "アクセスログの保管・改ざん防止・送信元",
+     "access logs kept, sealed and received from every server"},
     {"2-12", "services", eval_services, "不要サービスの停止とサービス一覧の変化",
      "unneeded services and changes between snapshots"},
     {"2-13", "allowlists", eval_allowlists, "リモートアクセス機器の接続元制限",

@@ -9,6 +9,7 @@
 
 typedef struct pending {
     const mm_evaluator *ev;
+    mm_scope scope;
     char *subject;
     mm_verdict verdict;
     char *reason_ja, *reason_en, *refs;
@@ -65,11 +66,12 @@ const mm_eval_settings *mm_eval_settings_of(const mm_eval_ctx *ctx)
     return &ctx->set;
 }
 
-void mm_eval_emit(mm_eval_ctx *ctx, const char *subject, mm_verdict v, const char *refs,
-                  const char *ja, const char *en, ...)
+/* Adds one finding; the two formats take the same arguments, in the same order. */
+static void emit_v(mm_eval_ctx *ctx, mm_scope scope, const char *subject, mm_verdict v,
+                   const char *refs, const char *ja, const char *en, va_list ap)
 {
     pending *p;
-    va_list ap;
+    va_list ap2;
     mm_buf b;
 
     if (ctx->n == ctx->cap) {
@@ -78,19 +80,37 @@ void mm_eval_emit(mm_eval_ctx *ctx, const char *subject, mm_verdict v, const cha
     }
     p = &ctx->v[ctx->n++];
     p->ev = ctx->current;
+    p->scope = scope;
     p->subject = mm_xstrdup(subject);
     p->verdict = v;
     p->refs = mm_xstrdup(refs ? refs : "[]");
-    /* Both formats take the same arguments, in the same order. */
     mm_buf_init(&b, 0);
-    va_start(ap, en);
-    mm_buf_vaddf(&b, ja, ap);
-    va_end(ap);
+    va_copy(ap2, ap);
+    mm_buf_vaddf(&b, ja, ap2);
+    va_end(ap2);
     p->reason_ja = mm_buf_detach(&b, NULL);
-    va_start(ap, en);
     mm_buf_vaddf(&b, en, ap);
-    va_end(ap);
     p->reason_en = mm_buf_detach(&b, NULL);
+}
+
+void mm_eval_emit(mm_eval_ctx *ctx, const char *subject, mm_verdict v, const char *refs,
+                  const char *ja, const char *en, ...)
+{
+    va_list ap;
+
+    va_start(ap, en);
+    emit_v(ctx, MM_SCOPE_ALL, subject, v, refs, ja, en, ap);
+    va_end(ap);
+}
+
+void mm_eval_emit_scoped(mm_eval_ctx *ctx, mm_scope scope, const char *subject, mm_verdict v,
+                         const char *refs, const char *ja, const char *en, ...)
+{
+    va_list ap;
+
+    va_start(ap, en);
+    emit_v(ctx, scope, subject, v, refs, ja, en, ap);
+    va_end(ap);
 }
 
 static void pending_release(mm_eval_ctx *ctx)
@@ -111,8 +131,9 @@ static mm_rc store_findings(mm_eval_ctx *ctx, const char *now, mm_eval_summary *
     mm_rc rc = mm_store_prepare(
         ctx->st,
         "INSERT INTO finding(item_id, rule, subject, verdict, reason_ja, reason_en, refs, "
-        "first_seen, last_seen, resolved_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, NULL) "
-        "ON CONFLICT(item_id, rule, subject) DO UPDATE SET verdict = excluded.verdict, "
+        "first_seen, last_seen, resolved_at, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, "
+        "NULL, ?9) ON CONFLICT(item_id, rule, subject) DO UPDATE SET verdict = excluded.verdict, "
+        "scope = excluded.scope, "
         "reason_ja = excluded.reason_ja, reason_en = excluded.reason_en, refs = excluded.refs, "
         "last_seen = excluded.last_seen, resolved_at = NULL, "
         "first_seen = CASE WHEN finding.resolved_at IS NULL AND finding.verdict = "
@@ -132,6 +153,7 @@ static mm_rc store_findings(mm_eval_ctx *ctx, const char *now, mm_eval_summary *
         mm_bind_text(up, 6, p->reason_en);
         mm_bind_text(up, 7, p->refs);
         mm_bind_text(up, 8, now);
+        mm_bind_text(up, 9, mm_scope_name(p->scope));
         if (sqlite3_step(up) != SQLITE_DONE)
             rc = mm_store_error(ctx->st, err, "storing findings");
         sum->findings++;
@@ -242,7 +264,7 @@ mm_rc mm_findings_list(mm_store *st, const char *item_id, int all, mm_finding_li
     mm_rc rc = mm_store_prepare(
         st,
         "SELECT id, item_id, rule, subject, verdict, reason_ja, reason_en, refs, first_seen, "
-        "last_seen, coalesce(resolved_at, '') FROM finding WHERE (?1 IS NULL OR item_id = ?1) "
+        "last_seen, coalesce(resolved_at, ''), scope FROM finding WHERE (?1 IS NULL OR item_id = ?1) "
         "AND (?2 OR resolved_at IS NULL) ORDER BY CAST(substr(item_id, 1, instr(item_id, '-') "
         "- 1) AS INTEGER), CAST(substr(item_id, instr(item_id, '-') + 1) AS INTEGER), "
         "CASE verdict WHEN 'fail' THEN 0 WHEN 'unknown' THEN 1 WHEN 'pass' THEN 2 ELSE 3 END, "
@@ -274,6 +296,8 @@ mm_rc mm_findings_list(mm_store *st, const char *item_id, int all, mm_finding_li
         mm_strlcpy(f->first_seen, mm_col_text(s, 8), sizeof(f->first_seen));
         mm_strlcpy(f->last_seen, mm_col_text(s, 9), sizeof(f->last_seen));
         mm_strlcpy(f->resolved_at, mm_col_text(s, 10), sizeof(f->resolved_at));
+        if (mm_scope_parse(mm_col_text(s, 11), &f->scope) != MM_OK)
+            f->scope = MM_SCOPE_ALL;
     }
     if (rcs != SQLITE_DONE) {
         rc = mm_store_error(st, err, "reading findings");
@@ -291,13 +315,22 @@ static int has_evaluator(const char *item_id)
     return 0;
 }
 
-mm_verdict mm_item_verdict(const mm_finding_list *open, const char *item_id, int *fails)
+/* Whether finding f counts for a row of its item: scope MM_SCOPE_COUNT means "any row". */
+static int counts(const mm_finding *f, const char *item_id, mm_scope scope)
+{
+    if (f->resolved_at[0] || !mm_streq(f->item_id, item_id))
+        return 0;
+    return scope == MM_SCOPE_COUNT || f->scope == MM_SCOPE_ALL || f->scope == scope;
+}
+
+static mm_verdict verdict_of(const mm_finding_list *open, const char *item_id, mm_scope scope,
+                             int *fails)
 {
     int nfail = 0, npass = 0, nunknown = 0, nna = 0;
 
     for (size_t i = 0; i < open->n; i++) {
         const mm_finding *f = &open->v[i];
-        if (f->resolved_at[0] || !mm_streq(f->item_id, item_id))
+        if (!counts(f, item_id, scope))
             continue;
         switch (f->verdict) {
         case MM_VERDICT_FAIL: nfail++; break;
@@ -319,16 +352,26 @@ mm_verdict mm_item_verdict(const mm_finding_list *open, const char *item_id, int
     return has_evaluator(item_id) ? MM_VERDICT_UNKNOWN : MM_VERDICT_NONE;
 }
 
+mm_verdict mm_item_verdict(const mm_finding_list *open, const char *item_id, int *fails)
+{
+    return verdict_of(open, item_id, MM_SCOPE_COUNT, fails);
+}
+
+mm_verdict mm_row_verdict(const mm_finding_list *open, const char *item_id, mm_scope scope,
+                          int *fails)
+{
+    return verdict_of(open, item_id, scope, fails);
+}
+
 int mm_answer_conflict(mm_answer_value human, mm_verdict machine, const mm_finding_list *open,
-                       const char *item_id, char *out, size_t outsz)
+                       const char *item_id, mm_scope scope, char *out, size_t outsz)
 {
     const mm_finding *first = NULL;
     int fails = 0;
 
     out[0] = '\0';
     for (size_t i = 0; i < open->n; i++) {
-        if (!open->v[i].resolved_at[0] && mm_streq(open->v[i].item_id, item_id) &&
-            open->v[i].verdict == MM_VERDICT_FAIL) {
+        if (counts(&open->v[i], item_id, scope) && open->v[i].verdict == MM_VERDICT_FAIL) {
             if (!first)
                 first = &open->v[i];
             fails++;

@@ -49,6 +49,12 @@ void mm_eval_emit(mm_eval_ctx *ctx, const char *subject, mm_verdict v, const cha
                   const char *reason_ja_fmt, const char *reason_en_fmt, ...)
     __attribute__((format(printf, 5, 7)));
 
+/* The same for a finding about one scope of the item only (2-⑫: the server or the PC row);
+ * mm_eval_emit is this with MM_SCOPE_ALL, which applies to every row of the item. */
+void mm_eval_emit_scoped(mm_eval_ctx *ctx, mm_scope scope, const char *subject, mm_verdict v,
+                         const char *refs, const char *reason_ja_fmt, const char *reason_en_fmt,
+                         ...) __attribute__((format(printf, 6, 8)));
+
 /* Accessors for evaluators. */
 mm_store *mm_eval_store(mm_eval_ctx *ctx);
 mm_date mm_eval_today(const mm_eval_ctx *ctx);
@@ -75,6 +81,7 @@ typedef struct mm_finding {
     mm_verdict verdict;
     char *reason_ja, *reason_en;
     char *refs; /* JSON array */
+    mm_scope scope; /* MM_SCOPE_ALL, or the one row of the item it is about */
     char first_seen[21], last_seen[21];
     char resolved_at[21]; /* "" while open */
 } mm_finding;
@@ -107,10 +114,14 @@ mm_rc mm_findings_list(mm_store *st, const char *item_id, int all, mm_finding_li
  * pass; else unknown; only na → na; no evaluator → none. OUT: *fails, the number of failing
  * findings (may be NULL). */
 mm_verdict mm_item_verdict(const mm_finding_list *open, const char *item_id, int *fails);
+/* The same for one printed row: findings of the item's whole (MM_SCOPE_ALL) and of that scope. */
+mm_verdict mm_row_verdict(const mm_finding_list *open, const char *item_id, mm_scope scope,
+                          int *fails);
 
 /* Whether a human answer and a machine verdict disagree, and a one-line explanation in
- * Japanese ("はい, but …") into out. Returns 1 on a conflict. */
+ * Japanese ("はい, but …") into out, citing the findings of that row (scope). Returns 1 on a
+ * conflict. */
 int mm_answer_conflict(mm_answer_value human, mm_verdict machine, const mm_finding_list *open,
-                       const char *item_id, char *out, size_t outsz);
+                       const char *item_id, mm_scope scope, char *out, size_t outsz);
 
 #endif

@@ -94,5 +94,15 @@ int mm_cmd_services(const mm_globals *g, int argc, char **argv);
 int mm_cmd_import_services(const mm_globals *g, int argc, char **argv);
 int mm_cmd_demo(const mm_globals *g, int argc, char **argv);
 int mm_cmd_version(const mm_globals *g, int argc, char **argv);
+/* Access logs (cmd_logs.c, cmd_collect.c): `logs …`, `alerts`, `collect`. */
+int mm_cmd_logs(const mm_globals *g, int argc, char **argv);
+int mm_cmd_alerts(const mm_globals *g, int argc, char **argv);
+int mm_cmd_collect(const mm_globals *g, int argc, char **argv);
+int mm_cmd_serve(const mm_globals *g, int argc, char **argv);
+int mm_cmd_user(const mm_globals *g, int argc, char **argv);
+/* Serves the workspace's web UI until Ctrl-C (cmd_serve.c); NULL arguments take the config. */
+int mm_cli_serve(mm_ws *ws, const char *listen, const char *cert, const char *key, int threads);
+/* Prints a new web user's one-time initial password (cmd_user.c). role is an mm_role. */
+int mm_cli_print_new_user(const char *name, int role, const char *password);
 
 #endif

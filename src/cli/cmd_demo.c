@@ -16,9 +16,11 @@
 #include "evaluate.h"
 #include "evidence.h"
 #include "importer.h"
+#include "services.h"
 #include "facility.h"
 #include "fs.h"
 #include "report.h"
+#include "web.h"
 
 /* One demo answer. Days are counted back from today (checked) and forward (target). */
 typedef struct demo_answer {
@@ -266,6 +268,70 @@ out:
     return rc;
 }
 
+/*
+ * Imports the demo's service snapshots: $MAMORI_DATA/demo/services/HOST/N.csv, each taken N
+ * days before today, oldest first (2-⑫). OUT: *snapshots.
+ */
+static mm_rc import_demo_services(mm_ws *ws, const char *actor, size_t *snapshots,
+                                  mm_error *err)
+{
+    char root[4096];
+    DIR *hosts = NULL;
+    struct dirent *h;
+    mm_date today = mm_date_today();
+    mm_rc rc = MM_OK;
+
+    *snapshots = 0;
+    if (mm_path_join(root, sizeof(root), mm_data_dir(), "demo/services") != MM_OK)
+        return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0, "path too long");
+    hosts = opendir(root);
+    if (!hosts)
+        return MM_OK; /* no demo snapshots shipped */
+    while (rc == MM_OK && (h = readdir(hosts))) {
+        char dir[4096];
+        DIR *files;
+        struct dirent *f;
+        long days[16];
+        size_t n = 0;
+        if (h->d_name[0] == '.' || mm_path_join(dir, sizeof(dir), root, h->d_name) != MM_OK ||
+            !(files = opendir(dir)))
+            continue;
+        while ((f = readdir(files)) && n < MM_ARRAY_LEN(days)) {
+            char num[16];
+            size_t len = strlen(f->d_name);
+            if (len < 5 || len - 4 >= sizeof(num) || strcmp(f->d_name + len - 4, ".csv") != 0)
+                continue;
+            memcpy(num, f->d_name, len - 4);
+            num[len - 4] = '\0';
+            if (mm_parse_long(num, 0, 3650, &days[n]) == MM_OK)
+                n++;
+        }
+        closedir(files);
+        /* Oldest first: the largest number of days ago. */
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i + 1; j < n; j++)
+                if (days[j] > days[i]) {
+                    long t = days[i];
+                    days[i] = days[j];
+                    days[j] = t;
+                }
+        for (size_t i = 0; i < n && rc == MM_OK; i++) {
+            char file[32], path[4096];
+            const char *paths[1] = {path};
+            mm_date taken = mm_date_from_days(mm_date_to_days(&today) - days[i]);
+            mm_services_import_result res;
+            snprintf(file, sizeof(file), "%ld.csv", days[i]);
+            if (mm_path_join(path, sizeof(path), dir, file) != MM_OK)
+                continue;
+            rc = mm_services_import(ws->st, h->d_name, &taken, paths, 1, actor, 0, &res, err);
+            if (rc == MM_OK)
+                (*snapshots)++;
+        }
+    }
+    closedir(hosts);
+    return rc;
+}
+
 /* Removes a previous demo workspace (only one marked as a demo). */
 static mm_rc clear_previous(const char *dir, mm_error *err)
 {
@@ -302,6 +368,7 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
     static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
                                          {"no-serve", no_argument, NULL, 'n'},
                                          {"force", no_argument, NULL, 'f'},
+                                         {"listen", required_argument, NULL, 'l'},
                                          {0}};
     static const struct {
         mm_report_format format;
@@ -321,16 +388,19 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
     mm_facility f;
     mm_error err;
     mm_ws ws;
-    size_t count = 0, efiles = 0, erows = 0;
+    size_t count = 0, efiles = 0, erows = 0, snapshots = 0;
     mm_eval_summary esum;
-    int c, code = MM_EXIT_OK, opened = 0;
+    int c, code = MM_EXIT_OK, opened = 0, serve = 1;
+    const char *listen = NULL;
+    char *admin_pw = NULL, *vendor_pw = NULL;
     long id;
 
     mm_error_clear(&err);
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'd': dir = optarg; break;
-        case 'n': break; /* there is no server yet; accepted so scripts keep working */
+        case 'n': serve = 0; break;
+        case 'l': listen = optarg; break;
         case 'f': break; /* a demo workspace is always rebuilt */
         default: return mm_cli_usage("demo", "unknown option");
         }
@@ -365,13 +435,19 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
     if (write_demo_csv(csv, &err) != MM_OK ||
         mm_answers_import_file(ws.st, ws.cat, csv, actor, 0, &count, &err) != MM_OK)
         goto fail;
-    if (import_demo_evidence(&ws, dir, actor, &efiles, &erows, &err) != MM_OK)
+    if (import_demo_evidence(&ws, dir, actor, &efiles, &erows, &err) != MM_OK ||
+        import_demo_services(&ws, actor, &snapshots, &err) != MM_OK)
         goto fail;
     {
         mm_eval_settings es = {ws.unused_account_days, ws.dir};
         if (mm_evaluate_all(ws.st, &es, &esum, &err) != MM_OK)
             goto fail;
     }
+    /* Web users: the admin enrols TOTP at first login; a vendor user sees only its sheet. */
+    if (mm_web_user_add(ws.st, "admin", MM_ROLE_ADMIN, NULL, actor, &admin_pw, &err) != MM_OK ||
+        mm_web_user_add(ws.st, "towa", MM_ROLE_VENDOR, demo_vendors[0], actor, &vendor_pw,
+                        &err) != MM_OK)
+        goto fail;
     if (mm_mkdir_p(reports, 0755, &err) != MM_OK ||
         mm_report_set_build(ws.st, ws.cat, ws.default_version, NULL, &set, &err) != MM_OK)
         goto fail;
@@ -396,8 +472,9 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
         printf("  チェックリスト: %s（%s）\n", set->reports[0].title, set->fy_label);
         printf("  回答 (answers imported): %zu 件 / 事業者 %zu 社\n", count,
                set->nreports - 1);
-        printf("  証拠 (evidence): %zu ファイル %zu 行を取込、評価で指摘 %d 件（不適合 %d）\n",
-               efiles, erows, esum.findings, esum.failures);
+        printf("  証拠 (evidence): %zu ファイル %zu 行、サービス一覧 %zu 件を取込、評価で指摘 %d 件"
+               "（不適合 %d）\n",
+               efiles, erows, snapshots, esum.findings, esum.failures);
         printf("  医療機関確認用: 回答済み %d/%d  はい %d  いいえ %d  該当なし %d  "
                "対応目標日超過 %d  証拠との矛盾 %d\n",
                s->answered, s->rows, s->yes, s->no, s->na, s->overdue, s->conflicts);
@@ -422,12 +499,26 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
                "  build/mamori --dir %s gmis\n"
                "  build/mamori --dir %s audit verify\n",
                dir, dir, dir, dir);
+        printf("\nウェブ画面のログイン (web UI logins; passwords shown only once):\n"
+               "  admin / %s  （管理者。初回ログインで二要素認証を登録 / enrol TOTP at first "
+               "login）\n"
+               "  towa  / %s  （事業者: %s）\n",
+               admin_pw, vendor_pw, demo_vendors[0]);
         mm_audit_report_release(&ar);
+    }
+    if (serve) {
+        mm_report_set_free(&set);
+        printf("\nウェブ画面を起動します。止めるには Ctrl-C (starting the web UI; Ctrl-C stops "
+               "it)\n");
+        fflush(stdout);
+        code = mm_cli_serve(&ws, listen, NULL, NULL, 0);
     }
     goto out;
 fail:
     code = mm_cli_fail(&err);
 out:
+    free(admin_pw);
+    free(vendor_pw);
     mm_report_set_free(&set);
     if (opened)
         mm_ws_close(&ws);

@@ -5,6 +5,7 @@
 
 #include "answer.h"
 #include "cli.h"
+#include "web.h"
 #include "facility.h"
 
 int mm_cmd_version(const mm_globals *g, int argc, char **argv)
@@ -34,24 +35,33 @@ int mm_cmd_init(const mm_globals *g, int argc, char **argv)
     mm_actor_default(g, actor, sizeof(actor));
     if (mm_ws_create(dir, actor, &err) != MM_OK)
         return mm_cli_fail(&err);
-    if (name) {
+    {
         mm_globals g2 = *g;
         mm_ws ws;
         mm_facility f;
+        char *pw = NULL;
         g2.dir = dir;
         if (mm_ws_open(&g2, &ws, &err) != MM_OK)
             return mm_cli_fail(&err);
-        if (mm_facility_get(ws.st, &f, &err) == MM_OK) {
+        if (name && mm_facility_get(ws.st, &f, &err) == MM_OK) {
             mm_strlcpy(f.name, name, sizeof(f.name));
             mm_facility_set(ws.st, &f, ws.actor, &err);
         }
+        /* The first web admin; its password is printed once, below. */
+        if (!err.rc)
+            mm_web_user_add(ws.st, "admin", MM_ROLE_ADMIN, NULL, ws.actor, &pw, &err);
         mm_ws_close(&ws);
-        if (err.rc)
+        if (err.rc) {
+            free(pw);
             return mm_cli_fail(&err);
+        }
+        printf("ワークスペースを作成しました: %s (workspace created)\n", dir);
+        mm_cli_print_new_user("admin", MM_ROLE_ADMIN, pw);
+        free(pw);
     }
-    printf("ワークスペースを作成しました: %s (workspace created)\n"
-           "次に: mamori --dir %s facility set --name 施設名 --kind hospital --beds 200 "
-           "--prefecture 東京都\n",
+    printf("次に: mamori --dir %s facility set --name 施設名 --kind hospital --beds 200 "
+           "--prefecture 東京都\n"
+           "      mamori --dir %s serve   （ウェブ画面 / web UI）\n",
            dir, dir);
     return MM_EXIT_OK;
 }

@@ -117,10 +117,68 @@ const mm_command mm_commands[] = {
      "diff compares two snapshots of a host (default: the two newest): added, removed, changed.\n"
      "Snapshots come from Get-Service CSV, systemctl output or the collectors (collectors/README.md).\n"},
     {"demo", mm_cmd_demo, "デモ病院を作る / build the demo hospital",
-     "usage: mamori demo [--dir DIR] [--no-serve] [--force]\n"
+     "usage: mamori demo [--dir DIR] [--no-serve] [--listen ADDR:PORT] [--force]\n"
      "\n"
-     "200床のデモ病院を DIR（既定 ./demo-data）に作り、回答を入れ、全形式の報告書を書き出します。\n"
-     "--force replaces an existing demo workspace. --no-serve: do not start the web UI.\n"},
+     "200床のデモ病院を DIR（既定 ./demo-data）に作り、回答を入れ、全形式の報告書を書き出し、\n"
+     "ウェブ画面を起動して URL とログインを表示します（Ctrl-C で停止）。\n"
+     "--force replaces an existing demo workspace. --no-serve: build the data and reports only.\n"
+     "--listen: where the web UI listens (default 127.0.0.1:8080 or mamori.conf [serve]).\n"},
+    {"serve", mm_cmd_serve, "ウェブ画面と API を起動 / serve the web UI and API",
+     "usage: mamori serve [--listen ADDR:PORT] [--cert FILE --key FILE] [--threads N]\n"
+     "       mamori serve --list-routes [--json]\n"
+     "\n"
+     "ブラウザ用の画面と JSON API（/api/v1、docs/api.md）を起動します。既定は 127.0.0.1:8080\n"
+     "（mamori.conf の [serve] listen でも指定可）。--cert と --key で HTTPS。Ctrl-C で停止。\n"
+     "Serves the web UI and the JSON API over the workspace's store until Ctrl-C. Port 0 picks a\n"
+     "free port; the first line printed is \"mamori: serving URL\". Session timeouts:\n"
+     "MAMORI_SESSION_IDLE (seconds, default 1800), MAMORI_SESSION_MAX (default 43200).\n"},
+    {"user", mm_cmd_user, "ウェブ画面の利用者 / web UI users",
+     "usage: mamori user add NAME --role admin|assessor|vendor|viewer [--vendor NAME]\n"
+     "       mamori user passwd NAME [--stdin]\n"
+     "       mamori user disable|enable NAME\n"
+     "       mamori user list [--json]\n"
+     "       mamori user totp NAME [--reset] [--no-qr]\n"
+     "\n"
+     "add は初期パスワードを一度だけ表示します。passwd は新しいパスワードを生成して表示します\n"
+     "（--stdin で標準入力から設定、12文字以上）。totp は二要素認証を登録し QR を表示します。\n"
+     "Passwords are stored as argon2id hashes. Admins must use TOTP. vendor users see only their\n"
+     "own vendor's sheet, systems and assets.\n"},
+    {"logs", mm_cmd_logs, "アクセスログの取込・検索・検証 / access logs (2-⑪)",
+     "usage: mamori logs import --format F [--device NAME] [--json] FILE...\n"
+     "       mamori logs query [--user U] [--source ADDR] [--kind K] [--device NAME]\n"
+     "                         [--since T] [--until T] [--limit N] [--json]\n"
+     "       mamori logs verify [--key FILE] [--json]\n"
+     "       mamori logs keygen [-o FILE]\n"
+     "       mamori logs stats [--json]\n"
+     "       mamori logs prune [--dry-run]\n"
+     "       mamori logs report vpn --month YYYY-MM [--format html|csv] [-o FILE]\n"
+     "\n"
+     "2-⑪: アクセスログを改ざんできない形で保管し（zstd 圧縮、BLAKE2b のハッシュ連鎖、Ed25519 署名）、\n"
+     "検索・検証します。解析できない行も原文のまま保存して数えます（捨てません）。\n"
+     "F: syslog, rfc5424, rfc3164, sshd, fortigate, windows-json, emr-csv, auto. FILE - は標準入力。\n"
+     "取込のたびに検知ルール（data/rules/*.json）を適用し、`mamori alerts` で一覧します。\n"
+     "keygen は検証鍵（公開鍵）を FILE に書き出します。このPCの外に保管し verify --key で使います。\n"
+     "report vpn は月ごとの VPN アクセスログ監査（利用者ごとの接続回数・接続元・許可リスト外・失敗）。\n"
+     "T: YYYY-MM-DD（その日の 0 時、JST）または ISO-8601。--kind: logon, logon-failure, logoff,\n"
+     "vpn-up, vpn-down, account-created, account-disabled, account-locked, group-member-added,\n"
+     "admin-created, record-access, other, unparsed …\n"
+     "Settings: mamori.conf [logs] retention_years (5), zstd_level (3), block_events (4096),\n"
+     "segment_events (1048576), tz_offset_minutes (540), capacity_alarm_days (90), recent_days (7).\n"
+     "verify exits 5 and names the segment and block when anything was changed or removed.\n"},
+    {"alerts", mm_cmd_alerts, "ログの検知結果 / alerts raised by the log rules",
+     "usage: mamori alerts [--rule RULE] [--limit N] [--json]\n"
+     "\n"
+     "総当たり・失敗後の成功・許可リスト外の接続元・無効アカウントや退職者のログオン・業務時間外の\n"
+     "リモートアクセス・管理者の追加を、原因となったログ（事象番号と原文）とともに新しい順に表示します。\n"},
+    {"collect", mm_cmd_collect, "syslog を受信して保管 / run the syslog collector",
+     "usage: mamori collect [--udp ADDR:PORT] [--tcp ADDR:PORT] [--format F] [--device NAME]\n"
+     "                      [--max-seconds N] [--max-events N] [--commit-seconds N]\n"
+     "\n"
+     "syslog を UDP と TCP（改行区切り・RFC 6587 のオクテット数え）で受け、取込と同じ流れで保管・\n"
+     "検知します（前面で動作、Ctrl-C で停止）。TCP は受け切れないとき読みを止めて送信側を待たせ、\n"
+     "UDP の取りこぼしはカーネルの数（SO_RXQ_OVFL）を数えて `logs stats` の欠落に出します。\n"
+     "Runs in the foreground until Ctrl-C (or --max-seconds / --max-events). Sealed every\n"
+     "--commit-seconds (default 60). TLS and RELP inputs are not in this release.\n"},
     {"version", mm_cmd_version, "版を表示 / print the version", "usage: mamori version\n"},
 };
 

@@ -2,7 +2,10 @@
  * Checklist reports in the official sheet layout: per item its number, section, wording and
  * target (全般 / サーバ / 端末PC / ネットワーク機器), the 1回目 and 2回目 checks (はい/いいえ/該当なし
  * and 確認日), the 対応目標日 for いいえ, and notes; one sheet for 医療機関確認用 and one per
- * vendor for 事業者確認用; a summary block. Written as XLSX, PDF, printable HTML and CSV.
+ * vendor for 事業者確認用; a summary block. The hospital sheet also shows, per row, the machine's
+ * verdict from the evaluators' open findings and where it contradicts the answer, and every
+ * format ends with the evidence appendix 証拠（評価結果） listing those findings. Written as XLSX,
+ * PDF, printable HTML and CSV.
  *
  * The model (mm_report_set) is built once from the catalog and the store and then handed to
  * each format writer, so every format shows the same facts. Formats are a table of writers

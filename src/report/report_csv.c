@@ -1,18 +1,14 @@
 /*
  * The checklist report as one CSV for every sheet, for people who load it into Excel or a
- * script: a first column シート naming the sheet, then the XLSX columns, one record per row,
- * CRLF line ends. UTF-8 with a BOM (what Excel needs to read UTF-8) by default, or CP932;
- * a character CP932 cannot hold is an error naming the sheet and item, and no file is written.
- * The summary is left out so every record has the same shape.
+ * script: a first column シート naming the sheet, then the XLSX columns (all of them on every
+ * record: a vendor sheet's 証拠による判定 and 矛盾 are empty), one record per row, CRLF line ends.
+ * UTF-8 with a BOM (what Excel needs to read UTF-8) by default, or CP932; a character CP932 cannot
+ * hold is an error naming the sheet and item, and no file is written. The summary is left out so
+ * every record has the same shape.
  */
 #include "buf.h"
 #include "fs.h"
-#include "report.h"
-
-static const char *const columns[] = {
-    "シート",     "項番",         "大項目",     "区分",         "チェック項目", "対象",
-    "1回目 回答", "1回目 確認日", "2回目 回答", "2回目 確認日", "対応目標日",   "備考",
-};
+#include "report_int.h"
 
 /* Appends one record (fields already UTF-8) with CRLF. */
 static mm_rc add_record(mm_buf *b, const char *const *fields, size_t n)
@@ -46,41 +42,27 @@ static mm_rc add_free_text(mm_buf *b, const char *s)
 /* Appends the record of one row. */
 static mm_rc add_row(mm_buf *b, const mm_report *r, const mm_report_row *row)
 {
-    char d1[11], d2[11], target[11];
-    mm_buf text, note;
+    const char *fields[1 + MM_RCOL_COUNT];
+    mm_report_cells cells;
+    mm_buf note, conflict;
     mm_rc rc;
 
-    mm_buf_init(&text, 0);
     mm_buf_init(&note, 0);
-    mm_report_check_date(&row->round[0], d1);
-    mm_report_check_date(&row->round[1], d2);
-    target[0] = '\0';
-    if (row->latest >= 0)
-        mm_report_check_target(&row->round[row->latest], target);
-    rc = mm_buf_adds(&text, row->item->text);
-    if (rc == MM_OK && row->item->draft)
-        rc = mm_buf_adds(&text, "（案）");
-    if (rc == MM_OK)
-        rc = add_free_text(&note, row->note ? row->note : "");
+    mm_buf_init(&conflict, 0);
+    mm_report_row_cells(row, &cells);
+    rc = add_free_text(&note, cells.v[MM_RCOL_NOTE]);
+    if (rc == MM_OK) /* quotes evidence (asset names, …) that came from files */
+        rc = add_free_text(&conflict, cells.v[MM_RCOL_CONFLICT]);
     if (rc == MM_OK) {
-        const char *fields[] = {
-            r->sheet_label,
-            row->item->label,
-            row->section_title ? row->section_title : "",
-            row->group ? row->group : "",
-            mm_buf_str(&text),
-            mm_scope_label(row->scope),
-            mm_report_check_value(&row->round[0]),
-            d1,
-            mm_report_check_value(&row->round[1]),
-            d2,
-            target,
-            mm_buf_str(&note),
-        };
+        fields[0] = r->sheet_label;
+        for (size_t c = 0; c < MM_RCOL_COUNT; c++)
+            fields[1 + c] = cells.v[c];
+        fields[1 + MM_RCOL_NOTE] = mm_buf_str(&note);
+        fields[1 + MM_RCOL_CONFLICT] = mm_buf_str(&conflict);
         rc = add_record(b, fields, MM_ARRAY_LEN(fields));
     }
+    mm_buf_release(&conflict);
     mm_buf_release(&note);
-    mm_buf_release(&text);
     return rc;
 }
 
@@ -113,15 +95,18 @@ out:
 mm_rc mm_report_write_csv(const mm_report_set *set, mm_encoding enc, const char *path,
                           mm_error *err)
 {
+    const char *header[1 + MM_RCOL_COUNT] = {"シート"};
     mm_buf out, rec;
     char what[1024];
     mm_rc rc;
 
+    for (size_t c = 0; c < MM_RCOL_COUNT; c++)
+        header[1 + c] = mm_report_columns[c].header;
     mm_buf_init(&out, 0);
     mm_buf_init(&rec, 0);
     if (enc == MM_ENC_UTF8 && (rc = mm_buf_add(&out, "\xEF\xBB\xBF", 3)) != MM_OK)
         goto too_big;
-    if ((rc = add_record(&rec, columns, MM_ARRAY_LEN(columns))) != MM_OK)
+    if ((rc = add_record(&rec, header, MM_ARRAY_LEN(header))) != MM_OK)
         goto too_big;
     if ((rc = add_encoded(&out, &rec, enc, path, "見出し行", err)) != MM_OK)
         goto out;

@@ -6,7 +6,8 @@
  *
  * Adding a format:
  *   1. add a value to mm_report_format and a writer prototype in report.h;
- *   2. write src/report/report_<name>.c (atomic write, the columns of the other writers);
+ *   2. write src/report/report_<name>.c (atomic write; the columns, cell texts, facility
+ *      line, summary lines and appendix rows come from report_int.h);
  *   3. add its row below; `mamori report checklist --format <name>` then works;
  *   4. extend tests/unit/report_test.c and docs/internals/report.md.
  */

@@ -1,22 +1,13 @@
 /*
  * The checklist report as one printable HTML5 page: every sheet as a section with the
- * official columns and its summary, inline CSS laid out for A4 landscape, no script and no
- * external resource, so the file can be mailed, archived or opened offline and printed from
- * any browser. All text goes through mm_buf_add_html.
+ * official columns (the hospital sheet also the machine's verdict and the conflict with the
+ * answer) and its summary, then the evidence appendix 証拠（評価結果）, inline CSS laid out for A4
+ * landscape, no script and no external resource, so the file can be mailed, archived or opened
+ * offline and printed from any browser. All text goes through mm_buf_add_html.
  */
 #include "buf.h"
 #include "fs.h"
-#include "report.h"
-
-/* The table columns; `cls` sets the width in the stylesheet below. */
-static const struct {
-    const char *header, *cls;
-} columns[] = {
-    {"項番", "no"},           {"大項目", "sec"},     {"区分", "grp"},
-    {"チェック項目", "text"}, {"対象", "scope"},     {"1回目 回答", "ans"},
-    {"1回目 確認日", "date"}, {"2回目 回答", "ans"}, {"2回目 確認日", "date"},
-    {"対応目標日", "date"},   {"備考", "note"},
-};
+#include "report_int.h"
 
 static const char style[] =
     "@page{size:A4 landscape;margin:10mm}\n"
@@ -32,9 +23,13 @@ static const char style[] =
     "overflow-wrap:anywhere}\n"
     "thead th{background:#d9e1f2}\n"
     "col.no{width:3.5em}col.sec{width:7em}col.grp{width:7em}col.scope{width:4.5em}"
-    "col.ans{width:4.5em}col.date{width:6.5em}col.note{width:12em}\n"
+    "col.ans{width:4.5em}col.date{width:6.5em}col.note{width:12em}col.verdict{width:5em}"
+    "col.conflict{width:12em}col.refs{width:18em}\n"
     "td.center{text-align:center}\n"
     "td.overdue{background:#ffc7ce;color:#9c0006;font-weight:bold}\n"
+    "td.fail{color:#9c0006;font-weight:bold}\n"
+    "td.conflict{background:#ffd8a8;color:#833c00}\n"
+    "td.refs{white-space:pre-line}\n"
     "table.summary{width:auto;margin-top:.8em}\n"
     "table.summary caption{text-align:left;font-weight:bold}\n"
     "table.summary th{background:#f2f2f2;font-weight:normal}\n"
@@ -58,143 +53,145 @@ static mm_rc add_elem(mm_buf *b, const char *open, const char *text, const char 
 /* The facility line: 施設名, 種別, 病床数, 都道府県, 責任者, 作成日, 年度. */
 static mm_rc add_facility(mm_buf *b, const mm_report_set *set)
 {
-    const mm_facility *f = &set->facility;
-    char beds[32];
-    mm_rc rc;
+    mm_report_kv kv[MM_REPORT_MAX_KV];
+    size_t n = mm_report_facility_fields(set, kv);
+    mm_rc rc = mm_buf_adds(b, "<p class=\"facility\">");
 
-    if (f->beds >= 0)
-        snprintf(beds, sizeof(beds), "%ld床", f->beds);
-    else
-        mm_strlcpy(beds, "—", sizeof(beds));
-    rc = mm_buf_adds(b, "<p class=\"facility\">");
-    if (rc == MM_OK)
-        rc = add_elem(b, "<span>施設名: ", f->name[0] ? f->name : "（未設定）", "</span>");
-    if (rc == MM_OK)
-        rc = add_elem(b, "<span>種別: ", mm_facility_kind_label(f->kind), "</span>");
-    if (rc == MM_OK)
-        rc = add_elem(b, "<span>病床数: ", beds, "</span>");
-    if (rc == MM_OK)
-        rc = add_elem(b, "<span>都道府県: ", f->prefecture[0] ? f->prefecture : "—", "</span>");
-    if (rc == MM_OK && f->manager[0])
-        rc = add_elem(b, "<span>医療情報システム安全管理責任者: ", f->manager, "</span>");
-    if (rc == MM_OK)
-        rc = add_elem(b, "<span>作成日: ", set->generated, "</span>");
-    if (rc == MM_OK)
-        rc = add_elem(b, "<span>", set->fy_label, "</span>");
+    for (size_t i = 0; i < n && rc == MM_OK; i++) {
+        rc = add_elem(b, "<span>", kv[i].key_full, kv[i].key_full[0] ? ": " : "");
+        if (rc == MM_OK)
+            rc = add_elem(b, "", kv[i].val, "</span>");
+    }
     if (rc == MM_OK)
         rc = mm_buf_adds(b, "</p>\n");
     return rc;
 }
 
-/* One table row. */
-static mm_rc add_row(mm_buf *b, const mm_report_row *row)
+/* The opening tag of a cell: centred, and marked when overdue, failing or in conflict. */
+static const char *cell_open(const mm_report_row *row, size_t c)
 {
-    char d1[11], d2[11], target[11];
-    mm_rc rc;
+    if (c == MM_RCOL_TARGET && row->overdue)
+        return "<td class=\"center overdue\" title=\"対応目標日超過\">";
+    if (c == MM_RCOL_VERDICT && row->verdict == MM_VERDICT_FAIL)
+        return "<td class=\"center fail\">";
+    if (c == MM_RCOL_CONFLICT && row->conflict)
+        return "<td class=\"conflict\">";
+    return mm_report_columns[c].center ? "<td class=\"center\">" : "<td>";
+}
 
-    mm_report_check_date(&row->round[0], d1);
-    mm_report_check_date(&row->round[1], d2);
-    target[0] = '\0';
-    if (row->latest >= 0)
-        mm_report_check_target(&row->round[row->latest], target);
-    rc = add_elem(b, "<tr><td class=\"center\">", row->item->label, "</td>");
+/* One table row, its first ncols columns. */
+static mm_rc add_row(mm_buf *b, const mm_report_row *row, size_t ncols)
+{
+    mm_report_cells cells;
+    mm_rc rc = mm_buf_adds(b, "<tr>");
+
+    mm_report_row_cells(row, &cells);
+    for (size_t c = 0; c < ncols && rc == MM_OK; c++)
+        rc = add_elem(b, cell_open(row, c), cells.v[c], "</td>");
     if (rc == MM_OK)
-        rc = add_elem(b, "<td>", row->section_title ? row->section_title : "", "</td>");
-    if (rc == MM_OK)
-        rc = add_elem(b, "<td>", row->group ? row->group : "", "</td>");
-    if (rc == MM_OK)
-        rc = add_elem(b, "<td>", row->item->text, row->item->draft ? "（案）</td>" : "</td>");
-    if (rc == MM_OK)
-        rc = add_elem(b, "<td class=\"center\">", mm_scope_label(row->scope), "</td>");
-    if (rc == MM_OK)
-        rc = add_elem(b, "<td class=\"center\">", mm_report_check_value(&row->round[0]), "</td>");
-    if (rc == MM_OK)
-        rc = add_elem(b, "<td class=\"center\">", d1, "</td>");
-    if (rc == MM_OK)
-        rc = add_elem(b, "<td class=\"center\">", mm_report_check_value(&row->round[1]), "</td>");
-    if (rc == MM_OK)
-        rc = add_elem(b, "<td class=\"center\">", d2, "</td>");
-    if (rc == MM_OK)
-        rc = add_elem(b,
-                      row->overdue ? "<td class=\"center overdue\" title=\"対応目標日超過\">"
-                                   : "<td class=\"center\">",
-                      target, "</td>");
-    if (rc == MM_OK)
-        rc = add_elem(b, "<td>", row->note ? row->note : "", "</td></tr>\n");
+        rc = mm_buf_adds(b, "</tr>\n");
     return rc;
 }
 
-/* The summary block: counts, then the checklist's own deadlines. */
+/* <colgroup> and <thead> of a table with the given columns. */
+static mm_rc add_table_head(mm_buf *b, const char *cls, const mm_report_column *cols, size_t n)
+{
+    mm_rc rc = mm_buf_addf(b, "<table class=\"%s\">\n<colgroup>", cls);
+
+    for (size_t i = 0; i < n && rc == MM_OK; i++)
+        rc = mm_buf_addf(b, "<col class=\"%s\">", cols[i].html_class);
+    if (rc == MM_OK)
+        rc = mm_buf_adds(b, "</colgroup>\n<thead><tr>");
+    for (size_t i = 0; i < n && rc == MM_OK; i++)
+        rc = add_elem(b, "<th>", cols[i].header, "</th>");
+    if (rc == MM_OK)
+        rc = mm_buf_adds(b, "</tr></thead>\n<tbody>\n");
+    return rc;
+}
+
+/* The summary block: counts, conflicts, then the checklist's own deadlines. */
 static mm_rc add_summary(mm_buf *b, const mm_report *r)
 {
-    const mm_report_summary *s = &r->summary;
-    const struct {
-        const char *label;
-        int n;
-    } counts[] = {
-        {"はい", s->yes},
-        {"いいえ", s->no},
-        {"該当なし", s->na},
-        {"対応目標日超過", s->overdue},
-        {"対応中（対応目標日前）", s->targets_open},
-    };
-    mm_rc rc;
+    mm_report_kv kv[MM_REPORT_MAX_KV];
+    size_t n = mm_report_summary_lines(r, kv);
+    mm_rc rc = mm_buf_adds(b, "<table class=\"summary\"><caption>集計</caption>\n");
 
-    rc = mm_buf_addf(b,
-                     "<table class=\"summary\"><caption>集計</caption>\n"
-                     "<tr><th>回答済み</th><td>%d/%d</td></tr>\n",
-                     s->answered, s->rows);
-    for (size_t i = 0; i < MM_ARRAY_LEN(counts) && rc == MM_OK; i++) {
-        rc = add_elem(b, "<tr><th>", counts[i].label, "</th>");
+    for (size_t i = 0; i < n && rc == MM_OK; i++) {
+        rc = add_elem(b, "<tr><th>", kv[i].key_full, "</th>");
         if (rc == MM_OK)
-            rc = mm_buf_addf(b, "<td>%d</td></tr>\n", counts[i].n);
-    }
-    for (int i = 0; i < s->ndeadlines && rc == MM_OK; i++) {
-        const mm_report_deadline *d = &s->deadlines[i];
-        char date[11];
-        mm_date_slash(&d->date, date);
-        rc = add_elem(b, "<tr><th>", d->item->label, " 期限</th><td>");
-        if (rc == MM_OK)
-            rc = mm_buf_add_html(b, date);
-        if (rc == MM_OK && d->item->deadline_label)
-            rc = add_elem(b, "（", d->item->deadline_label, "）");
-        if (rc == MM_OK)
-            rc = d->days_left >= 0 ? mm_buf_addf(b, " 残り %ld日", d->days_left)
-                                   : mm_buf_addf(b, " %ld日超過", -d->days_left);
-        if (rc == MM_OK)
-            rc = mm_buf_adds(b, d->met ? " / 達成</td></tr>\n" : " / 未達成</td></tr>\n");
+            rc = add_elem(b, "<td>", kv[i].val, "</td></tr>\n");
     }
     if (rc == MM_OK)
         rc = mm_buf_adds(b, "</table>\n");
     return rc;
 }
 
-static mm_rc add_report(mm_buf *b, const mm_report_set *set, const mm_report *r)
+/* The head of a section: title, sheet label, facility line. */
+static mm_rc add_head(mm_buf *b, const mm_report_set *set, const char *title, const char *label)
 {
-    mm_rc rc = add_elem(b, "<section class=\"sheet\">\n<h1>", r->title, "</h1>\n");
+    mm_rc rc = add_elem(b, "<h1>", title, "</h1>\n");
 
     if (rc == MM_OK)
-        rc = add_elem(b, "<h2>", r->sheet_label, "</h2>\n");
+        rc = add_elem(b, "<h2>", label, "</h2>\n");
     if (rc == MM_OK)
         rc = add_facility(b, set);
+    return rc;
+}
+
+static mm_rc add_report(mm_buf *b, const mm_report_set *set, const mm_report *r)
+{
+    size_t ncols = mm_report_ncols(r);
+    mm_rc rc = mm_buf_adds(b, "<section class=\"sheet\">\n");
+
     if (rc == MM_OK)
-        rc = mm_buf_adds(b, "<table class=\"checklist\">\n<colgroup>");
-    for (size_t i = 0; i < MM_ARRAY_LEN(columns) && rc == MM_OK; i++)
-        rc = mm_buf_addf(b, "<col class=\"%s\">", columns[i].cls);
+        rc = add_head(b, set, r->title, r->sheet_label);
     if (rc == MM_OK)
-        rc = mm_buf_adds(b, "</colgroup>\n<thead><tr>");
-    for (size_t i = 0; i < MM_ARRAY_LEN(columns) && rc == MM_OK; i++)
-        rc = add_elem(b, "<th>", columns[i].header, "</th>");
-    if (rc == MM_OK)
-        rc = mm_buf_adds(b, "</tr></thead>\n<tbody>\n");
+        rc = add_table_head(b, "checklist", mm_report_columns, ncols);
     for (size_t k = 0; k < r->nrows && rc == MM_OK; k++)
-        rc = add_row(b, &r->rows[k]);
+        rc = add_row(b, &r->rows[k], ncols);
     if (rc == MM_OK)
         rc = mm_buf_adds(b, "</tbody>\n</table>\n");
     if (rc == MM_OK)
         rc = add_summary(b, r);
     if (rc == MM_OK)
         rc = mm_buf_adds(b, "</section>\n");
+    return rc;
+}
+
+/* The evidence appendix: one row per open finding, or a line saying there are none. */
+static mm_rc add_appendix(mm_buf *b, const mm_report_set *set)
+{
+    mm_rc rc = mm_buf_adds(b, "<section class=\"sheet evidence\">\n");
+
+    if (rc == MM_OK)
+        rc = add_head(b, set, set->nreports ? set->reports[0].title : "", MM_REPORT_APPENDIX_TITLE);
+    if (rc == MM_OK && set->findings.n == 0)
+        rc = add_elem(b, "<p>", MM_REPORT_APPENDIX_EMPTY, "</p>\n</section>\n");
+    if (rc != MM_OK || set->findings.n == 0)
+        return rc;
+    rc = add_table_head(b, "checklist findings", mm_report_fcolumns, MM_FCOL_COUNT);
+    for (size_t i = 0; i < set->findings.n && rc == MM_OK; i++) {
+        const mm_finding *f = &set->findings.v[i];
+        mm_report_fcells cells;
+        rc = mm_report_finding_cells(set, f, &cells);
+        if (rc == MM_OK)
+            rc = mm_buf_adds(b, "<tr>");
+        for (size_t c = 0; c < MM_FCOL_COUNT && rc == MM_OK; c++) {
+            const char *open = "<td>";
+            if (c == MM_FCOL_VERDICT && f->verdict == MM_VERDICT_FAIL)
+                open = "<td class=\"center fail\">";
+            else if (c == MM_FCOL_REFS)
+                open = "<td class=\"refs\">";
+            else if (mm_report_fcolumns[c].center)
+                open = "<td class=\"center\">";
+            rc = add_elem(b, open, cells.v[c], "</td>");
+        }
+        if (rc == MM_OK)
+            rc = mm_buf_adds(b, "</tr>\n");
+        mm_report_fcells_release(&cells);
+    }
+    if (rc == MM_OK)
+        rc = mm_buf_adds(b, "</tbody>\n</table>\n</section>\n");
     return rc;
 }
 
@@ -216,6 +213,8 @@ mm_rc mm_report_write_html(const mm_report_set *set, const char *path, mm_error 
         rc = mm_buf_addf(&b, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", style);
     for (size_t i = 0; i < set->nreports && rc == MM_OK; i++)
         rc = add_report(&b, set, &set->reports[i]);
+    if (rc == MM_OK)
+        rc = add_appendix(&b, set);
     if (rc == MM_OK)
         rc = mm_buf_adds(&b, "</body>\n</html>\n");
     if (rc != MM_OK)

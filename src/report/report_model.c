@@ -103,15 +103,35 @@ static void fill_deadlines(mm_report *r, const mm_date *today)
     }
 }
 
+/* Cuts a UTF-8 sequence that snprintf left incomplete at the end of s, so every writer gets
+ * valid text (an XLSX with a broken sequence does not open). */
+static void trim_utf8_tail(char *s)
+{
+    size_t len = strlen(s), start = len, need;
+
+    while (start > 0 && len - start < 4 && ((unsigned char)s[start - 1] & 0xC0) == 0x80)
+        start--;
+    if (start == 0 || ((unsigned char)s[start - 1] & 0x80) == 0)
+        return;
+    start--; /* the lead byte */
+    need = ((unsigned char)s[start] & 0xE0) == 0xC0   ? 2
+           : ((unsigned char)s[start] & 0xF0) == 0xE0 ? 3
+           : ((unsigned char)s[start] & 0xF8) == 0xF0 ? 4
+                                                      : 0;
+    if (len - start != need)
+        s[start] = '\0';
+}
+
 /* The machine verdict and conflict of each row, from the open findings (hospital sheet). */
 static void fill_verdicts(mm_report *r, const mm_finding_list *findings)
 {
     for (size_t i = 0; i < r->nrows; i++) {
         mm_report_row *row = &r->rows[i];
-        row->verdict = mm_item_verdict(findings, row->item->id, NULL);
+        row->verdict = mm_row_verdict(findings, row->item->id, row->scope, NULL);
         if (row->latest >= 0 &&
-            mm_answer_conflict(row->round[row->latest].value, row->verdict, findings,
-                               row->item->id, row->conflict_text, sizeof(row->conflict_text))) {
+            mm_answer_conflict(row->round[row->latest].value, row->verdict, findings, row->item->id,
+                               row->scope, row->conflict_text, sizeof(row->conflict_text))) {
+            trim_utf8_tail(row->conflict_text);
             row->conflict = 1;
             r->summary.conflicts++;
         }

@@ -1,8 +1,10 @@
 /*
  * The checklist report as a PDF for printing and archiving: A4 landscape, Noto Sans CJK JP,
  * the official columns with every cell laid out and wrapped by pango (so the item wording
- * stays whole text that pdftotext can extract), the page head and column headings repeated on
- * every page, the summary block, and "n / N" page numbers.
+ * stays whole text that pdftotext can extract), on the hospital sheet a narrow 判定 column with
+ * the machine's verdict (⚠ 矛盾 and an orange bar on rows the evidence contradicts), the page
+ * head and column headings repeated on every page, the summary block, the evidence appendix
+ * 証拠（評価結果）, and "n / N" page numbers.
  *
  * The document is laid out twice with the same code: a measuring pass without a cairo context
  * counts the pages, the drawing pass then knows N. It is rendered into memory and written with
@@ -13,7 +15,7 @@
 
 #include "buf.h"
 #include "fs.h"
-#include "report.h"
+#include "report_int.h"
 
 #define PDF_W 841.89 /* A4 landscape, in points */
 #define PDF_H 595.28
@@ -24,20 +26,18 @@
 #define PDF_FOOTER 16.0  /* room kept at the bottom for the page number */
 #define PDF_MAX_LINES 32 /* a longer cell (a very long 備考) ends in "…" so a row fits a page */
 
-/* The columns: heading (broken where it reads best), width in points (they fill
- * PDF_W - 2 * PDF_MARGIN), centred or not. */
-static const struct {
-    const char *header;
-    double width;
-    int center;
-} columns[] = {
-    {"項番", 32, 1},          {"大項目", 64, 0},      {"区分", 64, 0},
-    {"チェック項目", 236, 0}, {"対象", 46, 1},        {"1回目\n回答", 38, 1},
-    {"1回目\n確認日", 50, 1}, {"2回目\n回答", 38, 1}, {"2回目\n確認日", 50, 1},
-    {"対応目標日", 50, 1},    {"備考", 117.89, 0},
-};
-#define NCOLS MM_ARRAY_LEN(columns)
-#define COL_TARGET 9 /* 対応目標日, highlighted when overdue */
+#define PDF_MAXCOLS 16
+#define PDF_MARK_W 2.5 /* the orange bar left of a row the evidence contradicts */
+
+/* A table as the PDF prints it: the columns of report_int.h's table that have a pdf_header,
+ * the one with width 0 widened to fill PDF_W - 2 * PDF_MARGIN. */
+typedef struct pdf_table {
+    size_t n;
+    const char *header[PDF_MAXCOLS];
+    double width[PDF_MAXCOLS];
+    int center[PDF_MAXCOLS];
+    int src[PDF_MAXCOLS]; /* the column's index in the source table */
+} pdf_table;
 
 typedef struct rgb {
     double r, g, b;
@@ -45,15 +45,18 @@ typedef struct rgb {
 
 static const rgb black = {0, 0, 0}, grid = {0.33, 0.33, 0.33}, head_bg = {0.851, 0.882, 0.949},
                  overdue_bg = {1.0, 0.780, 0.808}, overdue_fg = {0.612, 0, 0.024},
-                 key_bg = {0.949, 0.949, 0.949};
+                 key_bg = {0.949, 0.949, 0.949}, conflict_bg = {1.0, 0.847, 0.659},
+                 conflict_fg = {0.514, 0.235, 0}, conflict_bar = {0.929, 0.490, 0.192};
 
 typedef struct pdf_ctx {
     cairo_t *cr; /* NULL in the measuring pass */
     PangoContext *pc;
     PangoLayout *lay; /* reused for every piece of text */
-    PangoFontDescription *body, *bold, *title;
+    PangoFontDescription *body, *bold, *title_font;
     const mm_report_set *set;
-    const mm_report *rep; /* the report being laid out (for the page head) */
+    const char *title;    /* the page head of the part being laid out */
+    const char *label;    /* its sheet label, also in the footer */
+    const pdf_table *tab; /* the table whose headings each page repeats */
     int page;             /* current page, 1-based; 0 before the first */
     int pages;            /* total, known in the drawing pass (0 while measuring) */
     double y;             /* where the next thing goes on the page */
@@ -123,67 +126,100 @@ static void stroke_rect(pdf_ctx *p, double x, double y, double w, double h)
     cairo_stroke(p->cr);
 }
 
-static double table_width(void)
+/* Builds the PDF's table from n columns of a report_int.h column table. */
+static void table_init(pdf_table *t, const mm_report_column *cols, size_t n)
+{
+    double used = 0;
+    int rest = -1;
+
+    memset(t, 0, sizeof(*t));
+    for (size_t i = 0; i < n && t->n < PDF_MAXCOLS; i++) {
+        if (!cols[i].pdf_header)
+            continue;
+        t->header[t->n] = cols[i].pdf_header;
+        t->width[t->n] = cols[i].pdf_width;
+        t->center[t->n] = cols[i].center;
+        t->src[t->n] = (int)i;
+        if (cols[i].pdf_width > 0)
+            used += cols[i].pdf_width;
+        else
+            rest = (int)t->n;
+        t->n++;
+    }
+    if (rest >= 0)
+        t->width[rest] = PDF_W - 2 * PDF_MARGIN - used;
+}
+
+static double table_width(const pdf_table *t)
 {
     double w = 0;
 
-    for (size_t i = 0; i < MM_ARRAY_LEN(columns); i++)
-        w += columns[i].width;
+    for (size_t i = 0; i < t->n; i++)
+        w += t->width[i];
     return w;
 }
 
+/* How a cell is highlighted. */
+typedef enum { CELL_PLAIN, CELL_OVERDUE, CELL_FAIL, CELL_CONFLICT } cell_style;
+
 /* The cells of a table row: the text of each column; bold/background per cell. */
 typedef struct pdf_cells {
-    const char *text[NCOLS];
+    const char *text[PDF_MAXCOLS];
+    cell_style style[PDF_MAXCOLS];
     int bold; /* heading row */
     rgb bg;   /* row background */
     int has_bg;
-    int overdue;   /* highlight the 対応目標日 cell */
+    int mark;      /* the orange bar left of the row: the evidence contradicts the answer */
     unsigned cont; /* bit i: column i continues the cell above (no line between them) */
 } pdf_cells;
 
-static double cells_height(pdf_ctx *p, const pdf_cells *c)
+static double cells_height(pdf_ctx *p, const pdf_table *t, const pdf_cells *c)
 {
     double h = 0;
 
-    for (size_t i = 0; i < NCOLS; i++) {
-        double t = measure(p, columns[i].width - 2 * PDF_PAD, c->text[i],
-                           c->bold ? p->bold : p->body, PANGO_ALIGN_LEFT);
-        if (t > h)
-            h = t;
+    for (size_t i = 0; i < t->n; i++) {
+        double m =
+            measure(p, t->width[i] - 2 * PDF_PAD, c->text[i],
+                    c->bold || c->style[i] != CELL_PLAIN ? p->bold : p->body, PANGO_ALIGN_LEFT);
+        if (m > h)
+            h = m;
     }
     return h + 2 * PDF_PAD;
 }
 
-static void draw_cells(pdf_ctx *p, const pdf_cells *c, double h)
+static void draw_cells(pdf_ctx *p, const pdf_table *t, const pdf_cells *c, double h)
 {
     double x = PDF_MARGIN;
 
-    for (size_t i = 0; i < NCOLS; i++) {
-        double w = columns[i].width;
-        int od = c->overdue && i == COL_TARGET;
+    if (c->mark)
+        fill_rect(p, PDF_MARGIN - PDF_MARK_W - 1, p->y, PDF_MARK_W, h, conflict_bar);
+    for (size_t i = 0; i < t->n; i++) {
+        double w = t->width[i];
+        cell_style st = c->style[i];
+        rgb fg = st == CELL_CONFLICT ? conflict_fg : st != CELL_PLAIN ? overdue_fg : black;
         if (c->has_bg)
             fill_rect(p, x, p->y, w, h, c->bg);
-        if (od)
+        if (st == CELL_OVERDUE)
             fill_rect(p, x, p->y, w, h, overdue_bg);
+        else if (st == CELL_CONFLICT)
+            fill_rect(p, x, p->y, w, h, conflict_bg);
         /* Top, left and right; the bottom is the next row's top or close_table's line. */
         if (!(c->cont & (1u << i)))
             stroke_line(p, x, p->y, x + w, p->y);
         stroke_line(p, x, p->y, x, p->y + h);
         stroke_line(p, x + w, p->y, x + w, p->y + h);
         text_at(p, x + PDF_PAD, p->y + PDF_PAD, w - 2 * PDF_PAD, c->text[i],
-                c->bold || od ? p->bold : p->body,
-                columns[i].center || c->bold ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT,
-                od ? overdue_fg : black);
+                c->bold || st != CELL_PLAIN ? p->bold : p->body,
+                t->center[i] || c->bold ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT, fg);
         x += w;
     }
 }
 
-static void heading_cells(pdf_cells *c)
+static void heading_cells(const pdf_table *t, pdf_cells *c)
 {
     memset(c, 0, sizeof(*c));
-    for (size_t i = 0; i < NCOLS; i++)
-        c->text[i] = columns[i].header;
+    for (size_t i = 0; i < t->n; i++)
+        c->text[i] = t->header[i];
     c->bold = 1;
     c->has_bg = 1;
     c->bg = head_bg;
@@ -197,7 +233,7 @@ static void end_page(pdf_ctx *p)
     if (p->page == 0)
         return;
     snprintf(num, sizeof(num), "%d / %d", p->page, p->pages);
-    text_at(p, PDF_MARGIN, PDF_H - PDF_MARGIN, PDF_W - 2 * PDF_MARGIN, p->rep->sheet_label, p->body,
+    text_at(p, PDF_MARGIN, PDF_H - PDF_MARGIN, PDF_W - 2 * PDF_MARGIN, p->label, p->body,
             PANGO_ALIGN_LEFT, grid);
     text_at(p, PDF_MARGIN, PDF_H - PDF_MARGIN, PDF_W - 2 * PDF_MARGIN, num, p->body,
             PANGO_ALIGN_CENTER, black);
@@ -207,34 +243,26 @@ static void end_page(pdf_ctx *p)
         cairo_show_page(p->cr);
 }
 
-/* Starts a page: the page head (title, sheet, facility) and, if asked, the column headings. */
+/* Starts a page: the page head (title, sheet, facility) and, if asked, the column headings of
+ * p->tab. */
 static void begin_page(pdf_ctx *p, int table_head)
 {
-    const mm_facility *f = &p->set->facility;
     double w = PDF_W - 2 * PDF_MARGIN;
-    char line[2048], beds[32], manager[300] = "";
+    char line[2048];
 
     p->page++;
     p->y = PDF_MARGIN;
     p->fresh = 1;
-    if (f->beds >= 0)
-        snprintf(beds, sizeof(beds), "%ld床", f->beds);
-    else
-        mm_strlcpy(beds, "—", sizeof(beds));
-    if (f->manager[0])
-        snprintf(manager, sizeof(manager), "　責任者: %s", f->manager);
-    snprintf(line, sizeof(line), "施設名: %s　種別: %s　病床数: %s　都道府県: %s%s　作成日: %s　%s",
-             f->name[0] ? f->name : "（未設定）", mm_facility_kind_label(f->kind), beds,
-             f->prefecture[0] ? f->prefecture : "—", manager, p->set->generated, p->set->fy_label);
-    p->y += text_at(p, PDF_MARGIN, p->y, w, p->rep->title, p->title, PANGO_ALIGN_LEFT, black);
-    p->y += text_at(p, PDF_MARGIN, p->y, w, p->rep->sheet_label, p->bold, PANGO_ALIGN_LEFT, black);
+    mm_report_facility_line(p->set, line, sizeof(line));
+    p->y += text_at(p, PDF_MARGIN, p->y, w, p->title, p->title_font, PANGO_ALIGN_LEFT, black);
+    p->y += text_at(p, PDF_MARGIN, p->y, w, p->label, p->bold, PANGO_ALIGN_LEFT, black);
     p->y += text_at(p, PDF_MARGIN, p->y, w, line, p->body, PANGO_ALIGN_LEFT, black) + 4;
     if (table_head) {
         pdf_cells c;
         double h;
-        heading_cells(&c);
-        h = cells_height(p, &c);
-        draw_cells(p, &c, h);
+        heading_cells(p->tab, &c);
+        h = cells_height(p, p->tab, &c);
+        draw_cells(p, p->tab, &c, h);
         p->y += h;
     }
 }
@@ -247,7 +275,37 @@ static double page_bottom(void)
 /* The line under the last row of the table on a page. */
 static void close_table(pdf_ctx *p)
 {
-    stroke_line(p, PDF_MARGIN, p->y, PDF_MARGIN + table_width(), p->y);
+    stroke_line(p, PDF_MARGIN, p->y, PDF_MARGIN + table_width(p->tab), p->y);
+}
+
+/* Whether a row of height h must go to the next page. */
+static int must_break(const pdf_ctx *p, double h)
+{
+    return p->y + h > page_bottom() && !p->fresh;
+}
+
+/* Draws a row of cells h high, first breaking the page (headings repeated) when it does not
+ * fit. */
+static void put_cells(pdf_ctx *p, const pdf_cells *c, double h)
+{
+    if (must_break(p, h)) {
+        close_table(p);
+        end_page(p);
+        begin_page(p, 1);
+    }
+    draw_cells(p, p->tab, c, h);
+    p->y += h;
+    p->fresh = 0;
+}
+
+/* The 判定 cell of a hospital row: the verdict, and "⚠ 矛盾" when the evidence contradicts the
+ * answer (the sentence itself is in the XLSX, HTML and CSV; the appendix lists the findings). */
+static const char *verdict_cell(const mm_report_row *row, char *buf, size_t bufsz)
+{
+    if (row->verdict == MM_VERDICT_NONE)
+        return "";
+    snprintf(buf, bufsz, "%s%s", mm_verdict_label(row->verdict), row->conflict ? "\n⚠ 矛盾" : "");
+    return buf;
 }
 
 /* Lays out the rows of one report, breaking pages with the headings repeated. 大項目 and 区分
@@ -256,54 +314,48 @@ static void close_table(pdf_ctx *p)
 static void layout_rows(pdf_ctx *p, const mm_report *r)
 {
     const char *prev_sec = NULL, *prev_grp = NULL;
+    const pdf_table *t = p->tab;
 
     for (size_t k = 0; k < r->nrows; k++) {
         const mm_report_row *row = &r->rows[k];
-        char d1[11], d2[11], target[11], text[4096];
-        const char *sec = row->section_title ? row->section_title : "";
-        const char *grp = row->group ? row->group : "";
+        mm_report_cells cells;
+        char verdict[64];
         pdf_cells c;
+        int col_sec = -1, col_grp = -1;
         double h;
 
+        mm_report_row_cells(row, &cells);
         memset(&c, 0, sizeof(c));
-        mm_report_check_date(&row->round[0], d1);
-        mm_report_check_date(&row->round[1], d2);
-        target[0] = '\0';
-        if (row->latest >= 0)
-            mm_report_check_target(&row->round[row->latest], target);
-        snprintf(text, sizeof(text), "%s%s", row->item->text, row->item->draft ? "（案）" : "");
-        c.text[0] = row->item->label;
-        c.text[1] = sec;
-        c.text[2] = grp;
-        c.text[3] = text;
-        c.text[4] = mm_scope_label(row->scope);
-        c.text[5] = mm_report_check_value(&row->round[0]);
-        c.text[6] = d1;
-        c.text[7] = mm_report_check_value(&row->round[1]);
-        c.text[8] = d2;
-        c.text[9] = target;
-        c.text[10] = row->note ? row->note : "";
-        c.overdue = row->overdue;
-        h = cells_height(p, &c); /* measured with every cell filled: the same on any page */
-        if (p->y + h > page_bottom() && !p->fresh) {
-            close_table(p);
-            end_page(p);
-            begin_page(p, 1);
-            prev_sec = prev_grp = NULL;
-        }
-        if (prev_sec && strcmp(prev_sec, sec) == 0) {
-            c.text[1] = "";
-            c.cont |= 1u << 1;
-            if (prev_grp && strcmp(prev_grp, grp) == 0) {
-                c.text[2] = "";
-                c.cont |= 1u << 2;
+        for (size_t i = 0; i < t->n; i++) {
+            c.text[i] = cells.v[t->src[i]];
+            switch (t->src[i]) {
+            case MM_RCOL_SECTION: col_sec = (int)i; break;
+            case MM_RCOL_GROUP: col_grp = (int)i; break;
+            case MM_RCOL_TARGET: c.style[i] = row->overdue ? CELL_OVERDUE : CELL_PLAIN; break;
+            case MM_RCOL_VERDICT:
+                c.text[i] = verdict_cell(row, verdict, sizeof(verdict));
+                c.style[i] = row->conflict                     ? CELL_CONFLICT
+                             : row->verdict == MM_VERDICT_FAIL ? CELL_FAIL
+                                                               : CELL_PLAIN;
+                break;
+            default: break;
             }
         }
-        prev_sec = sec;
-        prev_grp = grp;
-        draw_cells(p, &c, h);
-        p->y += h;
-        p->fresh = 0;
+        c.mark = row->conflict;
+        h = cells_height(p, t, &c); /* measured with every cell filled: the same on any page */
+        if (must_break(p, h))
+            prev_sec = prev_grp = NULL;
+        if (col_sec >= 0 && prev_sec && strcmp(prev_sec, cells.v[MM_RCOL_SECTION]) == 0) {
+            c.text[col_sec] = "";
+            c.cont |= 1u << col_sec;
+            if (col_grp >= 0 && prev_grp && strcmp(prev_grp, cells.v[MM_RCOL_GROUP]) == 0) {
+                c.text[col_grp] = "";
+                c.cont |= 1u << col_grp;
+            }
+        }
+        prev_sec = cells.v[MM_RCOL_SECTION];
+        prev_grp = cells.v[MM_RCOL_GROUP];
+        put_cells(p, &c, h);
     }
     close_table(p);
 }
@@ -311,57 +363,65 @@ static void layout_rows(pdf_ctx *p, const mm_report *r)
 /* The summary block: one key/value line each; moved to a new page when it does not fit. */
 static void layout_summary(pdf_ctx *p, const mm_report *r)
 {
-    const mm_report_summary *s = &r->summary;
-    const struct {
-        const char *label;
-        int n;
-    } counts[] = {
-        {"はい", s->yes},
-        {"いいえ", s->no},
-        {"該当なし", s->na},
-        {"対応目標日超過", s->overdue},
-        {"対応中（対応目標日前）", s->targets_open},
-    };
-    char keys[16][128], vals[16][256];
-    int n = 0;
+    mm_report_kv kv[MM_REPORT_MAX_KV];
+    size_t n = mm_report_summary_lines(r, kv);
     double lh, kw = 140, vw = 300;
 
-    snprintf(keys[n], sizeof(keys[n]), "回答済み");
-    snprintf(vals[n++], sizeof(vals[0]), "%d/%d", s->answered, s->rows);
-    for (size_t i = 0; i < MM_ARRAY_LEN(counts); i++) {
-        snprintf(keys[n], sizeof(keys[n]), "%s", counts[i].label);
-        snprintf(vals[n++], sizeof(vals[0]), "%d", counts[i].n);
-    }
-    for (int i = 0; i < s->ndeadlines && n < (int)MM_ARRAY_LEN(keys); i++) {
-        const mm_report_deadline *d = &s->deadlines[i];
-        const char *dl = d->item->deadline_label;
-        char date[11], left[64];
-        mm_date_slash(&d->date, date);
-        if (d->days_left >= 0)
-            snprintf(left, sizeof(left), "残り %ld日", d->days_left);
-        else
-            snprintf(left, sizeof(left), "%ld日超過", -d->days_left);
-        snprintf(keys[n], sizeof(keys[n]), "%s 期限", d->item->label);
-        snprintf(vals[n++], sizeof(vals[0]), "%s%s%s%s %s / %s", date, dl ? "（" : "", dl ? dl : "",
-                 dl ? "）" : "", left, d->met ? "達成" : "未達成");
-    }
     lh = measure(p, kw, "集計", p->body, PANGO_ALIGN_LEFT) + 2 * PDF_PAD;
-    if (p->y + 8 + lh * (n + 1) > page_bottom()) {
+    if (p->y + 8 + lh * (double)(n + 1) > page_bottom()) {
         end_page(p);
         begin_page(p, 0);
     }
     p->y += 8;
     p->y += text_at(p, PDF_MARGIN, p->y, kw, "集計", p->bold, PANGO_ALIGN_LEFT, black) + 2;
-    for (int i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         fill_rect(p, PDF_MARGIN, p->y, kw, lh, key_bg);
         stroke_rect(p, PDF_MARGIN, p->y, kw, lh);
         stroke_rect(p, PDF_MARGIN + kw, p->y, vw, lh);
-        text_at(p, PDF_MARGIN + PDF_PAD, p->y + PDF_PAD, kw - 2 * PDF_PAD, keys[i], p->body,
+        text_at(p, PDF_MARGIN + PDF_PAD, p->y + PDF_PAD, kw - 2 * PDF_PAD, kv[i].key, p->body,
                 PANGO_ALIGN_LEFT, black);
-        text_at(p, PDF_MARGIN + kw + PDF_PAD, p->y + PDF_PAD, vw - 2 * PDF_PAD, vals[i], p->body,
+        text_at(p, PDF_MARGIN + kw + PDF_PAD, p->y + PDF_PAD, vw - 2 * PDF_PAD, kv[i].val, p->body,
                 PANGO_ALIGN_LEFT, black);
         p->y += lh;
     }
+}
+
+/* The evidence appendix on pages of its own: the findings table (項番, 判定, 内容, 証拠) with
+ * the headings repeated on every page, or a line saying there are none. */
+static void layout_appendix(pdf_ctx *p)
+{
+    pdf_table t;
+
+    table_init(&t, mm_report_fcolumns, MM_FCOL_COUNT);
+    p->tab = &t;
+    p->title = p->set->nreports ? p->set->reports[0].title : "";
+    p->label = MM_REPORT_APPENDIX_TITLE;
+    if (p->set->findings.n == 0) {
+        begin_page(p, 0);
+        p->y += text_at(p, PDF_MARGIN, p->y, PDF_W - 2 * PDF_MARGIN, MM_REPORT_APPENDIX_EMPTY,
+                        p->body, PANGO_ALIGN_LEFT, black);
+    } else {
+        begin_page(p, 1);
+    }
+    for (size_t k = 0; k < p->set->findings.n; k++) {
+        const mm_finding *f = &p->set->findings.v[k];
+        mm_report_fcells cells;
+        pdf_cells c;
+        memset(&c, 0, sizeof(c));
+        if (mm_report_finding_cells(p->set, f, &cells) == MM_OK) {
+            for (size_t i = 0; i < t.n; i++) {
+                c.text[i] = cells.v[t.src[i]];
+                if (t.src[i] == MM_FCOL_VERDICT && f->verdict == MM_VERDICT_FAIL)
+                    c.style[i] = CELL_FAIL;
+            }
+            put_cells(p, &c, cells_height(p, &t, &c));
+        }
+        mm_report_fcells_release(&cells);
+    }
+    if (p->set->findings.n > 0)
+        close_table(p);
+    end_page(p);
+    p->tab = NULL;
 }
 
 /* One pass over the whole document; returns the number of pages. */
@@ -369,12 +429,19 @@ static int layout_all(pdf_ctx *p)
 {
     p->page = 0;
     for (size_t i = 0; i < p->set->nreports; i++) {
-        p->rep = &p->set->reports[i];
+        const mm_report *r = &p->set->reports[i];
+        pdf_table t;
+        table_init(&t, mm_report_columns, mm_report_ncols(r));
+        p->tab = &t;
+        p->title = r->title;
+        p->label = r->sheet_label;
         begin_page(p, 1);
-        layout_rows(p, p->rep);
-        layout_summary(p, p->rep);
+        layout_rows(p, r);
+        layout_summary(p, r);
         end_page(p);
+        p->tab = NULL;
     }
+    layout_appendix(p);
     return p->page;
 }
 
@@ -454,7 +521,7 @@ mm_rc mm_report_write_pdf(const mm_report_set *set, const char *path, mm_error *
     pango_layout_set_wrap(p.lay, PANGO_WRAP_WORD_CHAR);
     p.body = font_desc(PDF_BODY_PT, PANGO_WEIGHT_NORMAL);
     p.bold = font_desc(PDF_BODY_PT, PANGO_WEIGHT_BOLD);
-    p.title = font_desc(11, PANGO_WEIGHT_BOLD);
+    p.title_font = font_desc(11, PANGO_WEIGHT_BOLD);
     if ((rc = check_font(fm, p.pc, p.body, err)) != MM_OK)
         goto out;
 
@@ -478,8 +545,8 @@ mm_rc mm_report_write_pdf(const mm_report_set *set, const char *path, mm_error *
 out:
     if (surface)
         cairo_surface_destroy(surface);
-    if (p.title)
-        pango_font_description_free(p.title);
+    if (p.title_font)
+        pango_font_description_free(p.title_font);
     if (p.bold)
         pango_font_description_free(p.bold);
     if (p.body)

@@ -1,10 +1,12 @@
 /*
  * The checklist report as an Excel workbook in the official sheet layout, because Excel is
  * what officials and inspectors use: one worksheet per sheet (医療機関確認用, then one per
- * vendor), a title and facility block, the official columns with one row per item and scope,
- * and a summary block. Dates are written as text (YYYY/MM/DD) so they read the same in any
- * locale. Written with libxlsxwriter to a temporary file beside the target, then fsynced and
- * renamed, so the target is either the old workbook or the whole new one.
+ * vendor), a title and facility block, the official columns with one row per item and scope
+ * (the hospital sheet adds the machine's verdict and the conflict with the answer), a summary
+ * block, and a last worksheet 証拠（評価結果） listing the evaluators' open findings. Dates are
+ * written as text (YYYY/MM/DD) so they read the same in any locale. Written with libxlsxwriter to a
+ * temporary file beside the target, then fsynced and renamed, so the target is either the old
+ * workbook or the whole new one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +15,7 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
-#include "report.h"
+#include "report_int.h"
 #include "text.h"
 
 #define XLSX_FONT "游ゴシック"
@@ -22,24 +24,13 @@
 #define XLSX_MAX_ROW_PT 409.0 /* Excel's largest row height */
 #define XLSX_HEADER_ROW 4     /* 0 title, 1 sheet label, 2 facility, 3 blank, 4 column headings */
 
-/* The columns: heading and width in Excel's character units. */
-static const struct {
-    const char *header;
-    double width;
-    int center; /* 1: short values centred */
-} columns[] = {
-    {"項番", 6, 1},          {"大項目", 14, 0},    {"区分", 14, 0},
-    {"チェック項目", 50, 0}, {"対象", 9, 1},       {"1回目 回答", 8, 1},
-    {"1回目 確認日", 11, 1}, {"2回目 回答", 8, 1}, {"2回目 確認日", 11, 1},
-    {"対応目標日", 11, 1},   {"備考", 30, 0},
-};
-#define NCOLS ((lxw_col_t)MM_ARRAY_LEN(columns))
-#define COL_TARGET 9 /* 対応目標日, highlighted when overdue */
+#define COL(c) ((lxw_col_t)(c))
 
 typedef struct xlsx_ctx {
     lxw_workbook *wb;
     lxw_error lerr; /* first libxlsxwriter error; later writes are skipped */
-    lxw_format *title, *label, *plain, *head, *cell, *center, *overdue, *sum_key, *sum_val;
+    lxw_format *title, *label, *plain, *head, *cell, *center, *overdue, *conflict, *fail, *sum_key,
+        *sum_val, *sum_count;
 } xlsx_ctx;
 
 static void check(xlsx_ctx *x, lxw_error e)
@@ -104,6 +95,14 @@ static void make_formats(xlsx_ctx *x)
     x->sum_key = new_format(x->wb, XLSX_FONT_SIZE, 0, 1, 0, 0);
     format_set_bg_color(x->sum_key, 0xF2F2F2);
     x->sum_val = new_format(x->wb, XLSX_FONT_SIZE, 0, 1, 0, LXW_ALIGN_LEFT);
+    x->sum_count = new_format(x->wb, XLSX_FONT_SIZE, 0, 1, 0, LXW_ALIGN_LEFT);
+    format_set_num_format(x->sum_count, "0\" 件\"");
+    /* Evidence contradicts the answer: orange, like Excel's "neutral" warning. */
+    x->conflict = new_format(x->wb, XLSX_FONT_SIZE, 0, 1, 1, 0);
+    format_set_bg_color(x->conflict, 0xFFD8A8);
+    format_set_font_color(x->conflict, 0x833C00);
+    x->fail = new_format(x->wb, XLSX_FONT_SIZE, 1, 1, 1, LXW_ALIGN_CENTER);
+    format_set_font_color(x->fail, 0x9C0006);
 }
 
 /* Display width of s in Excel character units (full-width characters count about two). */
@@ -209,111 +208,64 @@ static void sheet_name(const mm_report *r, char names[][LXW_MAX_SHEETNAME_LENGTH
     mm_strlcpy(out, cand, LXW_MAX_SHEETNAME_LENGTH);
 }
 
-/* The facility line of the sheet head. */
-static void facility_line(const mm_report_set *set, char *out, size_t outsz)
+/* Sets row r's height for the given number of wrapped lines. */
+static void row_height(xlsx_ctx *x, lxw_worksheet *ws, lxw_row_t r, int lines)
 {
-    const mm_facility *f = &set->facility;
-    char beds[32], manager[300] = "";
+    double h = lines * XLSX_LINE_PT + 4;
 
-    if (f->beds >= 0)
-        snprintf(beds, sizeof(beds), "%ld床", f->beds);
-    else
-        mm_strlcpy(beds, "—", sizeof(beds));
-    if (f->manager[0])
-        snprintf(manager, sizeof(manager), "　責任者: %s", f->manager);
-    snprintf(out, outsz, "施設名: %s　種別: %s　病床数: %s　都道府県: %s%s　作成日: %s　%s",
-             f->name[0] ? f->name : "（未設定）", mm_facility_kind_label(f->kind), beds,
-             f->prefecture[0] ? f->prefecture : "—", manager, set->generated, set->fy_label);
+    if (x->lerr == LXW_NO_ERROR)
+        check(x, worksheet_set_row(ws, r, h < XLSX_MAX_ROW_PT ? h : XLSX_MAX_ROW_PT, NULL));
 }
 
-/* Writes one row of the table at sheet row r. */
-static void write_row(xlsx_ctx *x, lxw_worksheet *ws, lxw_row_t r, const mm_report_row *row)
+/* Writes one row of the table (its first ncols columns) at sheet row r. */
+static void write_row(xlsx_ctx *x, lxw_worksheet *ws, lxw_row_t r, const mm_report_row *row,
+                      size_t ncols)
 {
-    char d1[11], d2[11], target[11], text[4096];
-    const char *cells[MM_ARRAY_LEN(columns)];
+    mm_report_cells cells;
     int lines = 1;
 
-    mm_report_check_date(&row->round[0], d1);
-    mm_report_check_date(&row->round[1], d2);
-    target[0] = '\0';
-    if (row->latest >= 0)
-        mm_report_check_target(&row->round[row->latest], target);
-    snprintf(text, sizeof(text), "%s%s", row->item->text, row->item->draft ? "（案）" : "");
-    cells[0] = row->item->label;
-    cells[1] = row->section_title ? row->section_title : "";
-    cells[2] = row->group ? row->group : "";
-    cells[3] = text;
-    cells[4] = mm_scope_label(row->scope);
-    cells[5] = mm_report_check_value(&row->round[0]);
-    cells[6] = d1;
-    cells[7] = mm_report_check_value(&row->round[1]);
-    cells[8] = d2;
-    cells[9] = target;
-    cells[10] = row->note ? row->note : "";
-    for (lxw_col_t c = 0; c < NCOLS; c++) {
-        lxw_format *f = columns[c].center ? x->center : x->cell;
-        int n = text_lines(cells[c], columns[c].width);
-        if (c == COL_TARGET && row->overdue)
+    mm_report_row_cells(row, &cells);
+    for (size_t c = 0; c < ncols; c++) {
+        const mm_report_column *col = &mm_report_columns[c];
+        lxw_format *f = col->center ? x->center : x->cell;
+        int n = text_lines(cells.v[c], col->xlsx_width);
+        if (c == MM_RCOL_TARGET && row->overdue)
             f = x->overdue;
-        put(x, ws, r, c, cells[c], f);
+        else if (c == MM_RCOL_CONFLICT && row->conflict)
+            f = x->conflict;
+        else if (c == MM_RCOL_VERDICT && row->verdict == MM_VERDICT_FAIL)
+            f = x->fail;
+        put(x, ws, r, COL(c), cells.v[c], f);
         if (n > lines)
             lines = n;
     }
-    if (x->lerr == LXW_NO_ERROR) {
-        double h = lines * XLSX_LINE_PT + 4;
-        check(x, worksheet_set_row(ws, r, h < XLSX_MAX_ROW_PT ? h : XLSX_MAX_ROW_PT, NULL));
-    }
+    row_height(x, ws, r, lines);
 }
 
-/* The summary block from sheet row r on. */
+/* The summary block from sheet row r on; counts are numbers. */
 static void write_summary(xlsx_ctx *x, lxw_worksheet *ws, lxw_row_t r, const mm_report *rep)
 {
-    const mm_report_summary *s = &rep->summary;
-    const struct {
-        const char *label;
-        int n;
-    } counts[] = {
-        {"はい", s->yes},
-        {"いいえ", s->no},
-        {"該当なし", s->na},
-        {"対応目標日超過", s->overdue},
-        {"対応中（対応目標日前）", s->targets_open},
-    };
-    char val[256];
+    mm_report_kv kv[MM_REPORT_MAX_KV];
+    size_t n = mm_report_summary_lines(rep, kv);
 
     put_merged(x, ws, r++, 0, 2, "集計", x->label);
-    snprintf(val, sizeof(val), "%d/%d", s->answered, s->rows);
-    put_merged(x, ws, r, 0, 2, "回答済み", x->sum_key);
-    put(x, ws, r++, 3, val, x->sum_val);
-    for (size_t i = 0; i < MM_ARRAY_LEN(counts); i++) {
-        put_merged(x, ws, r, 0, 2, counts[i].label, x->sum_key);
-        put_number(x, ws, r++, 3, counts[i].n, x->sum_val);
-    }
-    for (int i = 0; i < s->ndeadlines; i++) {
-        const mm_report_deadline *d = &s->deadlines[i];
-        char date[11], key[128], left[64];
-        mm_date_slash(&d->date, date);
-        snprintf(key, sizeof(key), "%s 期限", d->item->label);
-        if (d->days_left >= 0)
-            snprintf(left, sizeof(left), "残り %ld日", d->days_left);
+    for (size_t i = 0; i < n; i++) {
+        put_merged(x, ws, r, 0, 2, kv[i].key, x->sum_key);
+        if (kv[i].numeric)
+            put_number(x, ws, r++, 3, (double)kv[i].n, kv[i].unit[0] ? x->sum_count : x->sum_val);
         else
-            snprintf(left, sizeof(left), "%ld日超過", -d->days_left);
-        snprintf(val, sizeof(val), "%s%s%s%s %s / %s", date, d->item->deadline_label ? "（" : "",
-                 d->item->deadline_label ? d->item->deadline_label : "",
-                 d->item->deadline_label ? "）" : "", left, d->met ? "達成" : "未達成");
-        put_merged(x, ws, r, 0, 2, key, x->sum_key);
-        put(x, ws, r++, 3, val, x->sum_val);
+            put(x, ws, r++, 3, kv[i].val, x->sum_val);
     }
 }
 
 /* Page setup: A4 landscape, one page wide, the column headings on every page, "n / N". */
-static void page_setup(xlsx_ctx *x, lxw_worksheet *ws, const mm_report *rep)
+static void page_setup(xlsx_ctx *x, lxw_worksheet *ws, const char *sheet_label)
 {
     char footer[LXW_HEADER_FOOTER_MAX + 1], label[LXW_HEADER_FOOTER_MAX];
     size_t o = 0;
 
     /* '&' starts a control code in Excel headers and footers: double it. */
-    for (const char *p = rep->sheet_label; *p && o + 2 < sizeof(label); p++) {
+    for (const char *p = sheet_label; *p && o + 2 < sizeof(label); p++) {
         if (*p == '&')
             label[o++] = '&';
         label[o++] = *p;
@@ -331,29 +283,71 @@ static void page_setup(xlsx_ctx *x, lxw_worksheet *ws, const mm_report *rep)
     worksheet_freeze_panes(ws, XLSX_HEADER_ROW + 1, 0);
 }
 
+/* The head of a sheet: title, sheet label and facility line across ncols columns, then the
+ * column headings on XLSX_HEADER_ROW. */
+static void write_head(xlsx_ctx *x, lxw_worksheet *ws, const mm_report_set *set, const char *title,
+                       const char *label, const mm_report_column *cols, size_t ncols)
+{
+    char line[2048];
+
+    for (size_t c = 0; c < ncols && x->lerr == LXW_NO_ERROR; c++)
+        check(x, worksheet_set_column(ws, COL(c), COL(c), cols[c].xlsx_width, NULL));
+    put_merged(x, ws, 0, 0, COL(ncols - 1), title, x->title);
+    put_merged(x, ws, 1, 0, COL(ncols - 1), label, x->label);
+    mm_report_facility_line(set, line, sizeof(line));
+    put_merged(x, ws, 2, 0, COL(ncols - 1), line, x->plain);
+    if (x->lerr == LXW_NO_ERROR)
+        check(x, worksheet_set_row(ws, 0, 21, NULL));
+    for (size_t c = 0; c < ncols; c++)
+        put(x, ws, XLSX_HEADER_ROW, COL(c), cols[c].header, x->head);
+    if (x->lerr == LXW_NO_ERROR)
+        check(x, worksheet_set_row(ws, XLSX_HEADER_ROW, 2 * XLSX_LINE_PT + 4, NULL));
+}
+
 static void write_sheet(xlsx_ctx *x, lxw_worksheet *ws, const mm_report_set *set,
                         const mm_report *rep)
 {
-    char line[2048];
+    size_t ncols = mm_report_ncols(rep);
     lxw_row_t r;
 
-    for (lxw_col_t c = 0; c < NCOLS && x->lerr == LXW_NO_ERROR; c++)
-        check(x, worksheet_set_column(ws, c, c, columns[c].width, NULL));
-    put_merged(x, ws, 0, 0, NCOLS - 1, rep->title, x->title);
-    put_merged(x, ws, 1, 0, NCOLS - 1, rep->sheet_label, x->label);
-    facility_line(set, line, sizeof(line));
-    put_merged(x, ws, 2, 0, NCOLS - 1, line, x->plain);
-    if (x->lerr == LXW_NO_ERROR)
-        check(x, worksheet_set_row(ws, 0, 21, NULL));
-    for (lxw_col_t c = 0; c < NCOLS; c++)
-        put(x, ws, XLSX_HEADER_ROW, c, columns[c].header, x->head);
-    if (x->lerr == LXW_NO_ERROR)
-        check(x, worksheet_set_row(ws, XLSX_HEADER_ROW, 2 * XLSX_LINE_PT + 4, NULL));
+    write_head(x, ws, set, rep->title, rep->sheet_label, mm_report_columns, ncols);
     r = XLSX_HEADER_ROW + 1;
     for (size_t k = 0; k < rep->nrows; k++)
-        write_row(x, ws, r++, &rep->rows[k]);
+        write_row(x, ws, r++, &rep->rows[k], ncols);
     write_summary(x, ws, r + 1, rep);
-    page_setup(x, ws, rep);
+    page_setup(x, ws, rep->sheet_label);
+}
+
+/* The evidence appendix: one row per open finding, in the model's order (by item, failing
+ * first), or a line saying there are none. */
+static void write_appendix(xlsx_ctx *x, lxw_worksheet *ws, const mm_report_set *set)
+{
+    const char *title = set->nreports ? set->reports[0].title : "";
+    lxw_row_t r = XLSX_HEADER_ROW + 1;
+
+    write_head(x, ws, set, title, MM_REPORT_APPENDIX_TITLE, mm_report_fcolumns, MM_FCOL_COUNT);
+    if (set->findings.n == 0)
+        put_merged(x, ws, r, 0, COL(MM_FCOL_COUNT - 1), MM_REPORT_APPENDIX_EMPTY, x->cell);
+    for (size_t i = 0; i < set->findings.n && x->lerr == LXW_NO_ERROR; i++, r++) {
+        const mm_finding *f = &set->findings.v[i];
+        mm_report_fcells cells;
+        int lines = 1;
+        if (mm_report_finding_cells(set, f, &cells) != MM_OK)
+            check(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        for (size_t c = 0; c < MM_FCOL_COUNT; c++) {
+            const mm_report_column *col = &mm_report_fcolumns[c];
+            lxw_format *fmt = col->center ? x->center : x->cell;
+            int n = text_lines(cells.v[c], col->xlsx_width);
+            if (c == MM_FCOL_VERDICT && f->verdict == MM_VERDICT_FAIL)
+                fmt = x->fail;
+            put(x, ws, r, COL(c), cells.v[c], fmt);
+            if (n > lines)
+                lines = n;
+        }
+        row_height(x, ws, r, lines);
+        mm_report_fcells_release(&cells);
+    }
+    page_setup(x, ws, MM_REPORT_APPENDIX_TITLE);
 }
 
 /* fsyncs the finished temporary file, renames it over path and fsyncs the directory. */
@@ -433,6 +427,13 @@ mm_rc mm_report_write_xlsx(const mm_report_set *set, const char *path, mm_error 
             break;
         }
         write_sheet(&x, ws, set, &set->reports[i]);
+    }
+    if (x.lerr == LXW_NO_ERROR) {
+        lxw_worksheet *ws = workbook_add_worksheet(x.wb, MM_REPORT_APPENDIX_TITLE);
+        if (ws)
+            write_appendix(&x, ws, set);
+        else
+            check(&x, LXW_ERROR_MEMORY_MALLOC_FAILED);
     }
     cerr = workbook_close(x.wb); /* writes the file and frees the workbook */
     x.wb = NULL;

@@ -63,6 +63,8 @@ includes=()
 for d in $dirs; do
     includes+=("-I$root/src/$d")
 done
+# src/web's handlers include report.h (headers only; a target links only what it uses).
+includes+=("-I$root/src/report")
 # shellcheck disable=SC2207 # pkg-config output is a list of words
 pkg_cflags=($(pkg-config --cflags $pkgs))
 # shellcheck disable=SC2207

@@ -139,5 +139,103 @@ class ReportTest(MamoriCase):
         self.assertTrue(os.path.exists(out))
 
 
+class EvidenceReportTest(MamoriCase):
+    """Issue 3: the machine verdict and the conflict with the answer in every report format,
+    and the evidence appendix 証拠（評価結果）, from evidence imported with `mamori import` and
+    evaluated with `mamori evaluate`."""
+
+    def setUp(self):
+        super().setUp()
+        ev = os.path.join(SRC, "tests/data/evidence")
+        self.ok("import", "assets", os.path.join(ev, "assets.csv"))
+        self.ok("import", "advisories", os.path.join(SRC, "data/advisories/feed.json"))
+        self.ok("answer", "2-6", "yes", "--date", "2025-10-01")
+        self.ok("evaluate")
+        self.out = {}
+        for fmt in ["xlsx", "pdf", "html", "csv"]:
+            self.out[fmt] = os.path.join(self.tmp, "r." + fmt)
+            self.ok("report", "checklist", "--format", fmt, "-o", self.out[fmt])
+
+    def test_xlsx_verdict_conflict_and_appendix(self):
+        from openpyxl import load_workbook
+        wb = load_workbook(self.out["xlsx"])
+        self.assertEqual(wb.sheetnames[0], "医療機関確認用")
+        self.assertEqual(wb.sheetnames[-1], "証拠（評価結果）")
+        ws = wb["医療機関確認用"]
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        hdr = next(i for i, r in enumerate(rows) if r and r[0] == "項番")
+        self.assertEqual(rows[hdr], HEADER + ["証拠による判定", "矛盾"])
+        col = {h: i for i, h in enumerate(rows[hdr])}
+        i6 = next(i for i, r in enumerate(rows) if r[0] == "2-⑥")
+        r6 = rows[i6]
+        self.assertEqual(r6[col["1回目 回答"]], "はい")
+        self.assertEqual(r6[col["証拠による判定"]], "不適合")
+        self.assertTrue(r6[col["矛盾"]].startswith("はい, しかし証拠と矛盾"), r6)
+        self.assertIn("CVE-2018-13379", r6[col["矛盾"]])
+        fill = ws.cell(row=i6 + 1, column=col["矛盾"] + 1).fill
+        self.assertEqual(fill.fill_type, "solid")
+        self.assertNotEqual(fill.fgColor.rgb, "00000000")
+        # An item no evaluator covers has neither cell; the vendor sheets keep 11 columns.
+        r11 = next(r for r in rows if r[0] == "1-①")
+        self.assertIsNone(r11[col["証拠による判定"]])
+        self.assertIsNone(r11[col["矛盾"]])
+        key = next(r for r in rows if r[0] == "証拠との矛盾")
+        self.assertEqual(key[3], 1)
+        vendor = wb[wb.sheetnames[1]]
+        vrows = [list(r) for r in vendor.iter_rows(values_only=True)]
+        vhdr = next(r for r in vrows if r and r[0] == "項番")
+        self.assertEqual(vhdr, HEADER)
+
+        app = [list(r) for r in wb["証拠（評価結果）"].iter_rows(values_only=True)]
+        ahdr = next(i for i, r in enumerate(app) if r and r[0] == "項番")
+        self.assertEqual(app[ahdr], ["項番", "判定", "内容", "Reason", "証拠", "初回検出", "最終確認"])
+        body = app[ahdr + 1:]
+        cve = [r for r in body if "CVE-2018-13379" in (r[2] or "")]
+        self.assertEqual(len(cve), 1, body)
+        self.assertEqual(cve[0][0], "2-⑥")
+        self.assertEqual(cve[0][1], "不適合")
+        self.assertIn("CVE-2018-13379", cve[0][3])
+        self.assertIn("assets.csv:2", cve[0][4])
+        self.assertRegex(cve[0][5], DATE)
+        self.assertRegex(cve[0][6], DATE)
+        # By item in checklist order, failing findings first within an item.
+        order = [(r[0], r[1]) for r in body]
+        items = [it["label"] for it in ITEMS]
+        self.assertEqual([items.index(a) for a, _ in order],
+                         sorted(items.index(a) for a, _ in order))
+        six = [v for a, v in order if a == "2-⑥"]
+        self.assertEqual(six, sorted(six, key=lambda v: v != "不適合"))
+
+    def test_pdf_has_verdicts_and_appendix(self):
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", self.out["pdf"], "-"],
+                              capture_output=True, check=True, timeout=120).stdout.decode("utf-8")
+        flat = squash(text)
+        for it in ITEMS:
+            self.assertIn(squash(it["text"]), flat, it["label"])
+        self.assertIn("証拠（評価結果）", flat)
+        self.assertIn("CVE-2018-13379", flat)
+        self.assertIn("不適合", flat)
+        self.assertIn("⚠矛盾", flat)
+        self.assertIn("assets.csv:2", flat)
+
+    def test_html_and_csv(self):
+        with open(self.out["html"], encoding="utf-8") as f:
+            html = f.read()
+        self.assertIn("<th>証拠による判定</th><th>矛盾</th>", html)
+        self.assertIn('<td class="conflict">はい, しかし証拠と矛盾', html)
+        self.assertIn("<h2>証拠（評価結果）</h2>", html)
+        self.assertIn("CVE-2018-13379", html)
+        with open(self.out["csv"], "rb") as f:
+            rows = list(csv.reader(io.StringIO(f.read().decode("utf-8-sig"), newline="")))
+        self.assertEqual(rows[0], ["シート"] + HEADER + ["証拠による判定", "矛盾"])
+        self.assertTrue(all(len(r) == len(rows[0]) for r in rows[1:]))
+        r6 = next(r for r in rows if r[0] == "医療機関確認用" and r[1] == "2-⑥")
+        self.assertEqual(r6[-2], "不適合")
+        self.assertTrue(r6[-1].startswith("はい, しかし証拠と矛盾"), r6)
+        vendor = [r for r in rows[1:] if r[0] != "医療機関確認用"]
+        self.assertTrue(vendor)
+        self.assertTrue(all(r[-2:] == ["", ""] for r in vendor))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

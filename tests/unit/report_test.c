@@ -2,7 +2,9 @@
  * Unit tests of the report module on a real store and the real catalog: the model (rows,
  * scopes, groups, latest round, summary, overdue as of MAMORI_TODAY, the 2-⑩ deadline, vendor
  * sheets) and the four writers (files exist, CSV bytes, CP932 round trip and refusal, nothing
- * left behind on failure, PDF text extractable when pdftotext is installed).
+ * left behind on failure, PDF text extractable when pdftotext is installed); with evidence
+ * imported by the real importer and evaluated, the machine verdict, the conflict with the
+ * answer and the evidence appendix in every format (the XLSX read back with openpyxl).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +17,9 @@
 
 #include "buf.h"
 #include "fs.h"
-#include "report.h"
+#include "importer.h"
+#include "report_int.h"
+#include "text.h"
 
 typedef struct fixture {
     char dir[256];
@@ -354,11 +358,13 @@ static void test_write_all(void **state)
     write_one(fx, set, MM_REPORT_CSV, MM_ENC_UTF8, "r.csv", path, sizeof(path));
     csv = slurp(path, &csvlen);
     assert_memory_equal(csv, "\xEF\xBB\xBF", 3);
+    /* The official columns first and unchanged, then the two evidence columns. */
     assert_true(strncmp(csv + 3,
                         "シート,項番,大項目,区分,チェック項目,対象,1回目 回答,1回目 確認日,"
-                        "2回目 回答,2回目 確認日,対応目標日,備考\r\n",
+                        "2回目 回答,2回目 確認日,対応目標日,備考,証拠による判定,矛盾\r\n",
                         strlen("シート,項番,大項目,区分,チェック項目,対象,1回目 回答,1回目 確認日,"
-                               "2回目 回答,2回目 確認日,対応目標日,備考\r\n")) == 0);
+                               "2回目 回答,2回目 確認日,対応目標日,備考,証拠による判定,"
+                               "矛盾\r\n")) == 0);
     for (size_t i = 0; i < csvlen; i++) {
         if (csv[i] == '\n') {
             assert_true(i > 0 && csv[i - 1] == '\r');
@@ -369,7 +375,7 @@ static void test_write_all(void **state)
     assert_non_null(strstr(csv, "医療機関確認用,2-⑤,医療情報システムの管理・運用,医療情報システム"
                                 "全般について,退職者や使用していないアカウント等、不要なアカウント"
                                 "を削除または無効化している。,全般,いいえ,2025/05/01,,,2025/09/30,"
-                                "'=退職者アカウントの棚卸し予定\r\n"));
+                                "'=退職者アカウントの棚卸し予定,証拠不足,\r\n"));
     assert_non_null(strstr(csv, "医療機関確認用,2-⑫,医療情報システムの管理・運用,端末PCについて,"));
 
     /* CP932: no BOM, and it decodes to exactly the UTF-8 file. */
@@ -539,6 +545,305 @@ static void test_pdf_text(void **state)
     mm_report_set_free(&set);
 }
 
+/* Imports the ledger fixture (FW-01 runs FortiOS 6.0.4 on line 2) and the advisory feed with
+ * the real importer, answers 2-⑥ はい in round 2, and runs every evaluator. */
+static void import_and_evaluate(fixture *fx)
+{
+    const char *data = getenv("MM_TEST_DATA"), *src = getenv("MM_SOURCE_DIR");
+    char assets[1024], feed[1024];
+    mm_eval_settings es = {90, NULL};
+    mm_eval_summary sum;
+    size_t n = 0;
+    mm_error err;
+
+    mm_error_clear(&err);
+    snprintf(assets, sizeof(assets), "%s/evidence/assets.csv", data ? data : "tests/data");
+    snprintf(feed, sizeof(feed), "%s/data/advisories/feed.json", src ? src : ".");
+    if (mm_import_file(fx->st, "assets", assets, "test", 0, &n, &err) != MM_OK)
+        fail_msg("import assets: %s", err.msg);
+    if (mm_import_file(fx->st, "advisories", feed, "test", 0, &n, &err) != MM_OK)
+        fail_msg("import advisories: %s", err.msg);
+    answer(fx, NULL, "2-6", 2, MM_SCOPE_ALL, MM_ANS_YES, "2025-10-01", NULL, NULL);
+    if (mm_evaluate_all(fx->st, &es, &sum, &err) != MM_OK)
+        fail_msg("evaluate: %s", err.msg);
+}
+
+/* Runs a command, returns its exit status and (when out is not NULL) its stdout. */
+static int run(const char *cmd, mm_buf *out)
+{
+    char chunk[4096];
+    FILE *fp = popen(cmd, "r");
+    size_t n;
+
+    assert_non_null(fp);
+    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+        if (out)
+            assert_int_equal(mm_buf_add(out, chunk, n), MM_OK);
+    return pclose(fp);
+}
+
+static void test_evidence_model(void **state)
+{
+    fixture *fx = *state;
+    mm_report_set *set;
+    const mm_report_row *row;
+    int cve = 0;
+
+    import_and_evaluate(fx);
+    set = build(fx, NULL);
+    row = find_row(&set->reports[0], "2-⑥", MM_SCOPE_ALL);
+    assert_int_equal(row->latest, 1);
+    assert_int_equal(row->verdict, MM_VERDICT_FAIL);
+    assert_true(row->conflict);
+    assert_true(strncmp(row->conflict_text, "はい, しかし証拠と矛盾",
+                        strlen("はい, しかし証拠と矛盾")) == 0);
+    assert_non_null(strstr(row->conflict_text, "CVE-2018-13379"));
+    assert_int_equal(set->reports[0].summary.conflicts, 1);
+    /* 2-⑤ is いいえ (overdue) and its evidence is missing: no conflict. */
+    row = find_row(&set->reports[0], "2-⑤", MM_SCOPE_ALL);
+    assert_int_equal(row->verdict, MM_VERDICT_UNKNOWN);
+    assert_false(row->conflict);
+    /* An item no evaluator covers, and the vendor sheets: no verdict at all. */
+    assert_int_equal(find_row(&set->reports[0], "1-①", MM_SCOPE_ALL)->verdict, MM_VERDICT_NONE);
+    assert_int_equal(find_row(&set->reports[1], "2-⑥", MM_SCOPE_ALL)->verdict, MM_VERDICT_NONE);
+    assert_int_equal(set->reports[1].summary.conflicts, 0);
+    /* The appendix: the item shown by its catalog label, the row of the ledger behind it. */
+    for (size_t i = 0; i < set->findings.n; i++) {
+        mm_report_fcells c;
+        assert_int_equal(mm_report_finding_cells(set, &set->findings.v[i], &c), MM_OK);
+        if (strstr(c.v[MM_FCOL_JA], "CVE-2018-13379")) {
+            cve++;
+            assert_string_equal(c.v[MM_FCOL_ITEM], "2-⑥");
+            assert_string_equal(c.v[MM_FCOL_VERDICT], "不適合");
+            assert_non_null(strstr(c.v[MM_FCOL_EN], "affected by CVE-2018-13379"));
+            assert_non_null(strstr(c.v[MM_FCOL_REFS], "assets.csv:2 (FW-01 FortiOS 6.0.4)"));
+        }
+        mm_report_fcells_release(&c);
+    }
+    assert_int_equal(cve, 1);
+    mm_report_set_free(&set);
+}
+
+/* References: file:line (label), table #id (label) without a file, at most MM_REPORT_MAX_REFS
+ * lines; anything that is not a JSON array prints nothing. */
+static void test_refs_text(void **state)
+{
+    mm_buf b, many;
+
+    mm_buf_init(&b, 0);
+    assert_int_equal(
+        mm_report_refs_text("[{\"table\":\"account\",\"id\":12,\"label\":\"AD/yamada\","
+                            "\"file\":\"accounts.csv\",\"line\":7},{\"table\":"
+                            "\"staff\",\"id\":3,\"label\":\"山田\"},{\"table\":"
+                            "\"asset\",\"id\":4,\"file\":\"a.csv\"}]",
+                            &b),
+        MM_OK);
+    assert_string_equal(mm_buf_str(&b), "accounts.csv:7 (AD/yamada)\nstaff #3 (山田)\na.csv");
+    mm_buf_reset(&b);
+    assert_int_equal(mm_report_refs_text("{\"file\":\"x\"}", &b), MM_OK);
+    assert_int_equal(mm_report_refs_text("[{", &b), MM_OK);
+    assert_int_equal(mm_report_refs_text(NULL, &b), MM_OK);
+    assert_string_equal(mm_buf_str(&b), "");
+    mm_buf_init(&many, 0);
+    mm_buf_addc(&many, '[');
+    for (int i = 0; i < MM_REPORT_MAX_REFS + 5; i++)
+        mm_buf_addf(&many, "%s{\"table\":\"t\",\"id\":%d}", i ? "," : "", i);
+    mm_buf_addc(&many, ']');
+    assert_int_equal(mm_report_refs_text(mm_buf_str(&many), &b), MM_OK);
+    assert_non_null(strstr(mm_buf_str(&b), "t #19\n… 他 5 件"));
+    assert_null(strstr(mm_buf_str(&b), "t #20"));
+    mm_buf_release(&many);
+    mm_buf_release(&b);
+}
+
+/* A reason long enough that the conflict sentence is cut: still valid UTF-8 (an XLSX with a
+ * broken sequence does not open). */
+static void test_conflict_cut_is_utf8(void **state)
+{
+    fixture *fx = *state;
+    mm_report_set *set;
+    mm_buf sql;
+    mm_error err;
+    size_t bad;
+
+    mm_buf_init(&sql, 0);
+    mm_buf_adds(&sql, "INSERT INTO finding(item_id, rule, subject, verdict, reason_ja, reason_en, "
+                      "first_seen, last_seen) VALUES ('2-6', 'advisories', 'x', 'fail', 'a");
+    for (int i = 0; i < 600; i++)
+        mm_buf_adds(&sql, "脆");
+    mm_buf_adds(&sql, "', 'long', '2025-11-20T00:00:00Z', '2025-11-20T00:00:00Z')");
+    mm_error_clear(&err);
+    if (mm_store_exec(fx->st, mm_buf_str(&sql), &err) != MM_OK)
+        fail_msg("insert: %s", err.msg);
+    answer(fx, NULL, "2-6", 2, MM_SCOPE_ALL, MM_ANS_YES, "2025-10-01", NULL, NULL);
+    set = build(fx, NULL);
+    {
+        const mm_report_row *row = find_row(&set->reports[0], "2-⑥", MM_SCOPE_ALL);
+        assert_true(row->conflict);
+        assert_true(strlen(row->conflict_text) > 1000);
+        assert_int_equal(mm_utf8_validate(row->conflict_text, strlen(row->conflict_text), &bad),
+                         MM_OK);
+    }
+    mm_buf_release(&sql);
+    mm_report_set_free(&set);
+}
+
+/* Reads the XLSX back with openpyxl (skipped without it) and checks the cells an inspector
+ * sees: the official 11 columns unchanged, then 証拠による判定 and 矛盾 (orange) on the
+ * hospital sheet, the 集計 line, and the appendix sheet. */
+static const char xlsx_check_py[] =
+    "import sys\n"
+    "from openpyxl import load_workbook\n"
+    "wb = load_workbook(sys.argv[1])\n"
+    "assert wb.sheetnames[-1] == '証拠（評価結果）', wb.sheetnames\n"
+    "ws = wb['医療機関確認用']\n"
+    "rows = [list(r) for r in ws.iter_rows(values_only=True)]\n"
+    "assert rows[4] == ['項番', '大項目', '区分', 'チェック項目', '対象', '1回目 回答', '1回目 "
+    "確認日',"
+    " '2回目 回答', '2回目 確認日', '対応目標日', '備考', '証拠による判定', '矛盾'], rows[4]\n"
+    "r6 = next(i for i, r in enumerate(rows) if r[0] == '2-⑥')\n"
+    "assert rows[r6][11] == '不適合', rows[r6]\n"
+    "assert rows[r6][12].startswith('はい, しかし証拠と矛盾'), rows[r6]\n"
+    "assert ws.cell(row=r6 + 1, column=13).fill.fgColor.rgb == 'FFFFD8A8'\n"
+    "r11 = next(r for r in rows if r[0] == '1-①')\n"
+    "assert r11[11] is None and r11[12] is None, r11\n"
+    "k = next(r for r in rows if r[0] == '証拠との矛盾')\n"
+    "assert k[3] == 1, k\n"
+    "v = wb[wb.sheetnames[1]]\n"
+    "vh = [list(r) for r in v.iter_rows(values_only=True)][4]\n"
+    "assert vh[-1] == '備考' and len(vh) == 11, vh\n"
+    "a = [list(r) for r in wb['証拠（評価結果）'].iter_rows(values_only=True)]\n"
+    "assert a[1][0] == '証拠（評価結果）', a[1]\n"
+    "assert a[4] == ['項番', '判定', '内容', 'Reason', '証拠', '初回検出', '最終確認'], a[4]\n"
+    "cve = [r for r in a[5:] if 'CVE-2018-13379' in r[2]]\n"
+    "assert len(cve) == 1 and cve[0][0] == '2-⑥' and cve[0][1] == '不適合', cve\n"
+    "assert 'assets.csv:2 (FW-01' in cve[0][4], cve\n"
+    "assert cve[0][5] == '2025/11/20' and cve[0][6] == '2025/11/20', cve\n"
+    "fails = [r[0] for r in a[5:] if r[0] == '2-⑥' and r[1] == '不適合']\n"
+    "assert len(fails) == 3, fails\n";
+
+static int have_openpyxl(void)
+{
+    return access("/usr/bin/python3", X_OK) == 0 &&
+           run("/usr/bin/python3 -c 'import openpyxl' 2>/dev/null", NULL) == 0;
+}
+
+static void test_evidence_writers(void **state)
+{
+    fixture *fx = *state;
+    mm_report_set *set;
+    char path[1024], py[1024], cmd[4096], *data;
+    size_t len;
+    mm_error err;
+
+    setenv("MAMORI_NOW", "2025-11-19T16:30:00Z", 1); /* 01:30 JST on the 20th */
+    import_and_evaluate(fx);
+    unsetenv("MAMORI_NOW");
+    set = build(fx, NULL);
+
+    write_one(fx, set, MM_REPORT_CSV, MM_ENC_UTF8, "e.csv", path, sizeof(path));
+    data = slurp(path, &len);
+    assert_non_null(strstr(data,
+                           "医療機関確認用,2-⑥,医療情報システムの管理・運用,医療情報システム"
+                           "全般について,セキュリティパッチ（最新ファームウェアや更新プログラム）"
+                           "を適用している。,全般,いいえ,2025/06/01,はい,2025/10/01,,,不適合,"
+                           "\"はい, しかし証拠と矛盾"));
+    assert_non_null(strstr(data,
+                           "医療機関確認用,1-①,体制構築,,医療情報システム安全管理責任者を設置"
+                           "している。,全般,はい,2025/05/01,はい,2025/10/01,,再確認済み,,\r\n"));
+    /* The vendor sheets carry the two columns, empty. */
+    assert_non_null(strstr(data, "事業者確認用（A社）,5-①,"));
+    assert_non_null(strstr(data, "A社回答,,\r\n"));
+    free(data);
+
+    write_one(fx, set, MM_REPORT_HTML, MM_ENC_UTF8, "e.html", path, sizeof(path));
+    data = slurp(path, &len);
+    assert_non_null(strstr(data, "<th>証拠による判定</th><th>矛盾</th>"));
+    assert_non_null(strstr(data,
+                           "<td class=\"center fail\">不適合</td><td class=\"conflict\">はい, "
+                           "しかし証拠と矛盾"));
+    assert_non_null(strstr(data, "<h2>証拠（評価結果）</h2>"));
+    assert_non_null(strstr(data, "<tr><th>証拠との矛盾</th><td>1 件</td></tr>"));
+    assert_non_null(strstr(data, "assets.csv:2 (FW-01 FortiOS 6.0.4)"));
+    assert_null(strstr(data, MM_REPORT_APPENDIX_EMPTY));
+    free(data);
+
+    write_one(fx, set, MM_REPORT_XLSX, MM_ENC_UTF8, "e.xlsx", path, sizeof(path));
+    if (have_openpyxl()) {
+        assert_int_equal(mm_path_join(py, sizeof(py), fx->dir, "check.py"), MM_OK);
+        assert_int_equal(mm_file_write_atomic(py, xlsx_check_py, strlen(xlsx_check_py), 0644, &err),
+                         MM_OK);
+        snprintf(cmd, sizeof(cmd), "/usr/bin/python3 '%s' '%s' 1>&2", py, path);
+        assert_int_equal(run(cmd, NULL), 0);
+    }
+
+    if (access("/usr/bin/pdftotext", X_OK) == 0) {
+        mm_buf text, flat;
+        mm_buf_init(&text, 0);
+        mm_buf_init(&flat, 0);
+        write_one(fx, set, MM_REPORT_PDF, MM_ENC_UTF8, "e.pdf", path, sizeof(path));
+        snprintf(cmd, sizeof(cmd), "/usr/bin/pdftotext -enc UTF-8 '%s' -", path);
+        assert_int_equal(run(cmd, &text), 0);
+        squash(mm_buf_str(&text), &flat);
+        assert_non_null(strstr(mm_buf_str(&flat), "証拠（評価結果）"));
+        assert_non_null(strstr(mm_buf_str(&flat), "CVE-2018-13379"));
+        assert_non_null(strstr(mm_buf_str(&flat), "⚠矛盾"));
+        assert_non_null(strstr(mm_buf_str(&flat), "証拠との矛盾1件"));
+        /* Every item's wording is still whole. */
+        for (size_t k = 0; k < set->reports[0].nrows; k++) {
+            mm_buf want;
+            mm_buf_init(&want, 0);
+            squash(set->reports[0].rows[k].item->text, &want);
+            if (!strstr(mm_buf_str(&flat), mm_buf_str(&want)))
+                fail_msg("pdftotext lost %s", set->reports[0].rows[k].item->label);
+            mm_buf_release(&want);
+        }
+        mm_buf_release(&flat);
+        mm_buf_release(&text);
+    }
+    assert_no_temp(fx->dir);
+    mm_report_set_free(&set);
+}
+
+/* Without an evaluation the appendix says so, in every format that has one. */
+static void test_appendix_empty(void **state)
+{
+    fixture *fx = *state;
+    mm_report_set *set = build(fx, NULL);
+    char path[1024], cmd[4096], *data;
+    size_t len;
+
+    assert_int_equal(set->findings.n, 0);
+    write_one(fx, set, MM_REPORT_HTML, MM_ENC_UTF8, "n.html", path, sizeof(path));
+    data = slurp(path, &len);
+    assert_non_null(strstr(data, "<p>" MM_REPORT_APPENDIX_EMPTY "</p>"));
+    free(data);
+    write_one(fx, set, MM_REPORT_XLSX, MM_ENC_UTF8, "n.xlsx", path, sizeof(path));
+    if (have_openpyxl()) {
+        /* No evidence: no conflict either, so only the appendix lines are checked. */
+        snprintf(cmd, sizeof(cmd),
+                 "/usr/bin/python3 -c \"import sys; from openpyxl import load_workbook; "
+                 "a = [list(r) for r in load_workbook(sys.argv[1])['証拠（評価結果）']"
+                 ".iter_rows(values_only=True)]; assert a[5][0] == sys.argv[2], a\" '%s' '%s' 1>&2",
+                 path, MM_REPORT_APPENDIX_EMPTY);
+        assert_int_equal(run(cmd, NULL), 0);
+    }
+    if (access("/usr/bin/pdftotext", X_OK) == 0) {
+        mm_buf text, flat;
+        mm_buf_init(&text, 0);
+        mm_buf_init(&flat, 0);
+        write_one(fx, set, MM_REPORT_PDF, MM_ENC_UTF8, "n.pdf", path, sizeof(path));
+        snprintf(cmd, sizeof(cmd), "/usr/bin/pdftotext -enc UTF-8 '%s' -", path);
+        assert_int_equal(run(cmd, &text), 0);
+        squash(mm_buf_str(&text), &flat);
+        assert_non_null(
+            strstr(mm_buf_str(&flat), "評価結果はありません。mamorievaluateを実行してください"));
+        mm_buf_release(&flat);
+        mm_buf_release(&text);
+    }
+    mm_report_set_free(&set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +855,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cp932_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pdf_text, setup, teardown),
+        cmocka_unit_test(test_refs_text),
+        cmocka_unit_test_setup_teardown(test_evidence_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conflict_cut_is_utf8, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_evidence_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_appendix_empty, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,149 @@
+/* Private to src/logs: helpers shared by the parsers and the segment store. */
+#ifndef MM_LOGS_INT_H
+#define MM_LOGS_INT_H
+
+#include "logs.h"
+
+/* Copies n bytes into the context's scratch and returns a view of them (empty when full). */
+mm_sv mm_scratch_put(mm_parse_ctx *c, const char *p, size_t n);
+
+static inline mm_sv mm_sv_make(const char *p, size_t n)
+{
+    mm_sv v = {p, (uint32_t)n};
+    return v;
+}
+
+/* Case-sensitive prefix test on a (p, n) span. */
+static inline int mm_has_prefix(const char *p, size_t n, const char *pre, size_t pn)
+{
+    return n >= pn && memcmp(p, pre, pn) == 0;
+}
+#define MM_PREFIX(p, n, lit) mm_has_prefix((p), (n), (lit), sizeof(lit) - 1)
+
+/* Finds lit in [p, p+n); NULL when absent. */
+const char *mm_memmem(const char *p, size_t n, const char *lit, size_t ln);
+
+/* 64-bit hash of bytes (FNV-1a then a final mix); seed separates uses. */
+uint64_t mm_hash64(const void *p, size_t n, uint64_t seed);
+
+/* Parses "a.b.c.d" or an IPv6 address into 16 bytes (v4 mapped); 0 on failure. */
+int mm_ip_parse(const char *p, size_t n, uint8_t out[16], int *is_v4);
+/* Parses "a.b.c.d/len", "v6/len" or a bare address (full length). 0 on failure. */
+int mm_cidr_parse(const char *s, uint8_t net[16], int *bits);
+int mm_cidr_match(const uint8_t net[16], int bits, const uint8_t ip[16]);
+
+/* The OpenSSH message parser (the text after the syslog header). */
+mm_rc mm_parse_sshd_msg(mm_parse_ctx *c, const char *msg, size_t len, mm_event *ev);
+
+/* ---- segment format (docs/internals/logs.md) ---- */
+#define MM_SEG_MAGIC "MMLOGSG1"
+#define MM_SEG_HEADER_LEN 64
+#define MM_BLK_MAGIC "MMBK"
+#define MM_BLK_HEADER_LEN 72
+#define MM_BLK_HASHED_LEN 40 /* header bytes covered by the block hash */
+#define MM_FTR_MAGIC "MMLOGFT1"
+#define MM_FTR_FIXED_LEN 104
+#define MM_FTR_INDEX_ENTRY 32
+#define MM_TRAILER_MAGIC "MMSEGEND"
+#define MM_TRAILER_LEN 16
+#define MM_SIG_LEN 64
+#define MM_SEG_MAX_BLOCK (64u * 1024 * 1024) /* largest compressed or raw block accepted */
+#define MM_SEG_MAX_FOOTER (256u * 1024 * 1024)
+
+static inline void mm_put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void mm_put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint32_t mm_get_u32(const uint8_t *p)
+{
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+static inline uint64_t mm_get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* Varints (LEB128) on an mm_buf / a bounded reader. */
+mm_rc mm_buf_add_varint(mm_buf *b, uint64_t v);
+/* Reads a varint at *pos; 0 on overrun. */
+int mm_get_varint(const uint8_t *p, size_t n, size_t *pos, uint64_t *v);
+
+/* Builds the uncompressed payload of one block, column by column (docs/internals/logs.md). */
+typedef struct mm_blockb {
+    mm_buf times, bytes, rawlens, fields, raw;
+    uint32_t n;
+    int64_t prev_t, tmin, tmax;
+} mm_blockb;
+
+void mm_blockb_init(mm_blockb *b);
+void mm_blockb_release(mm_blockb *b);
+void mm_blockb_reset(mm_blockb *b);
+mm_rc mm_blockb_add(mm_blockb *b, const mm_event *ev);
+/* Writes the payload into out (reset first). */
+mm_rc mm_blockb_finish(mm_blockb *b, mm_buf *out);
+
+/* Decodes a payload into events whose views point into payload. OUT: *out (caller frees),
+ * *n. MM_ERR_PARSE when the payload is malformed. first_seq numbers the events. */
+mm_rc mm_block_decode(const uint8_t *payload, size_t len, uint64_t first_seq, mm_event **out,
+                      size_t *n);
+
+/* The block hash: BLAKE2b-256(prev || header[0..40) || BLAKE2b-256(compressed)). The inner
+ * hash of each block is independent of the chain, so verify computes them in parallel. */
+void mm_block_hash_inner(const uint8_t *comp, size_t clen, uint8_t out[32]);
+void mm_block_hash_outer(const uint8_t prev[32], const uint8_t *hdr, const uint8_t inner[32],
+                         uint8_t out[32]);
+void mm_block_hash(const uint8_t prev[32], const uint8_t *hdr, const uint8_t *comp, size_t clen,
+                   uint8_t out[32]);
+/* The first block's "previous hash": BLAKE2b-256 of the segment header. */
+void mm_seg_header_hash(const uint8_t hdr[MM_SEG_HEADER_LEN], uint8_t out[32]);
+
+/* Bloom filter of a segment's users (lower-cased) and sources. */
+#define MM_BLOOM_K 6
+uint64_t mm_bloom_key(char field, const char *p, size_t n);
+void mm_bloom_add(uint8_t *bits, uint32_t mbits, uint64_t key);
+int mm_bloom_test(const uint8_t *bits, uint32_t mbits, uint64_t key);
+
+/* A parsed footer (views into the footer bytes). */
+typedef struct mm_footer {
+    uint32_t len, nblocks;
+    uint64_t segno, first_seq, events;
+    int64_t tmin, tmax;
+    const uint8_t *last_hash; /* 32 */
+    uint64_t key_id;
+    uint32_t bloom_bits;
+    const uint8_t *index;     /* nblocks × 32 */
+    const uint8_t *bloom;     /* bloom_bits / 8 */
+    const uint8_t *sig;       /* 64, over bytes [0, sig - start) */
+    const uint8_t *start;
+} mm_footer;
+
+/* Parses a footer of flen bytes (trailer included). MM_ERR_PARSE when malformed. */
+mm_rc mm_footer_parse(const uint8_t *p, size_t flen, mm_footer *f);
+/* Reads the footer of a sealed segment file (fd), OUT: *buf (caller frees), *f. */
+mm_rc mm_footer_read(int fd, uint64_t file_size, uint8_t **buf, mm_footer *f);
+
+/* "seg-00000001.mms" for segment n. */
+void mm_seg_name(uint64_t n, char *out, size_t outsz);
+/* Segment number from a file name; 0 when it is not a segment name. */
+uint64_t mm_seg_number(const char *name);
+
+/* Whole-read/write helpers that retry on EINTR and short transfers. */
+mm_rc mm_read_full(int fd, void *buf, size_t n, uint64_t off);
+mm_rc mm_write_full(int fd, const void *buf, size_t n);
+
+void mm_hex(const uint8_t *p, size_t n, char *out); /* out: 2n+1 */
+int mm_unhex(const char *s, uint8_t *out, size_t n); /* 1 on success */
+
+#endif

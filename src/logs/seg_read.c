@@ -1,0 +1,150 @@
+/*
+ * Queries over the sealed segments: a segment is skipped when its time range (footer) misses
+ * the query or its bloom filter says the user or source is not in it; a block is skipped by
+ * its time range (footer index). Only the blocks left are decompressed and decoded.
+ */
+#include <fcntl.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "logs_int.h"
+
+static int overlaps(const mm_logq *q, int64_t tmin, int64_t tmax)
+{
+    if (q->since_ms && tmax < q->since_ms)
+        return 0;
+    if (q->until_ms && tmin >= q->until_ms)
+        return 0;
+    return 1;
+}
+
+static int matches(const mm_logq *q, const mm_event *ev)
+{
+    if (q->since_ms && ev->time_ms < q->since_ms)
+        return 0;
+    if (q->until_ms && ev->time_ms >= q->until_ms)
+        return 0;
+    if (q->kind >= 0 && ev->kind != q->kind)
+        return 0;
+    if (q->user && !(ev->f[MM_EVF_USER].n == strlen(q->user) &&
+                     strncasecmp(ev->f[MM_EVF_USER].p, q->user, ev->f[MM_EVF_USER].n) == 0))
+        return 0;
+    if (q->src && !mm_sv_eq(ev->f[MM_EVF_SRC], q->src))
+        return 0;
+    if (q->device && !mm_sv_eq(ev->f[MM_EVF_DEVICE], q->device))
+        return 0;
+    return 1;
+}
+
+mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void *arg,
+                    mm_logq_stats *stats, mm_error *err)
+{
+    char **names = NULL;
+    size_t nnames = 0;
+    mm_rc rc;
+    ZSTD_DCtx *d = ZSTD_createDCtx();
+    uint8_t *tmp = NULL;
+    size_t tmpcap = 0;
+    int stop = 0;
+    uint64_t ukey = q->user ? mm_bloom_key('u', q->user, strlen(q->user)) : 0;
+    uint64_t skey = q->src ? mm_bloom_key('s', q->src, strlen(q->src)) : 0;
+
+    memset(stats, 0, sizeof(*stats));
+    if ((rc = mm_logs_list_segments(logs_dir, &names, &nnames, err)) != MM_OK)
+        goto out;
+    for (size_t s = 0; s < nnames && !stop; s++) {
+        char path[4400];
+        int fd;
+        struct stat sb;
+        uint8_t *map = NULL, *fb = NULL;
+        mm_footer f;
+
+        snprintf(path, sizeof(path), "%s/%s", logs_dir, names[s]);
+        stats->segments++;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &sb) != 0 || mm_footer_read(fd, (uint64_t)sb.st_size, &fb, &f)) {
+            if (fd >= 0)
+                close(fd);
+            rc = mm_error_set(err, MM_ERR_TAMPER, path, 0, 0,
+                              "区画の末尾が読めません。`mamori logs verify` で確認してください "
+                              "(cannot read the segment footer; run `mamori logs verify`)");
+            goto out;
+        }
+        if (!overlaps(q, f.tmin, f.tmax) ||
+            (q->user && !mm_bloom_test(f.bloom, f.bloom_bits, ukey)) ||
+            (q->src && !mm_bloom_test(f.bloom, f.bloom_bits, skey))) {
+            stats->segments_skipped++;
+            free(fb);
+            close(fd);
+            continue;
+        }
+        map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        close(fd);
+        if (map == MAP_FAILED) {
+            free(fb);
+            rc = mm_error_set(err, MM_ERR_IO, path, 0, 0, "cannot map the segment");
+            goto out;
+        }
+        for (uint32_t b = 0; b < f.nblocks && !stop; b++) {
+            const uint8_t *e = f.index + (size_t)b * MM_FTR_INDEX_ENTRY;
+            uint64_t off = mm_get_u64(e);
+            int64_t tmin = (int64_t)mm_get_u64(e + 16), tmax = (int64_t)mm_get_u64(e + 24);
+            const uint8_t *h;
+            uint32_t clen, ulen;
+            mm_event *evs = NULL;
+            size_t nev = 0;
+
+            stats->blocks++;
+            if (!overlaps(q, tmin, tmax)) {
+                stats->blocks_skipped++;
+                continue;
+            }
+            if (off + MM_BLK_HEADER_LEN > (uint64_t)sb.st_size) {
+                rc = mm_error_set(err, MM_ERR_TAMPER, path, 0, 0, "block %u out of range", b);
+                break;
+            }
+            h = map + off;
+            clen = mm_get_u32(h + 4);
+            ulen = mm_get_u32(h + 8);
+            if (memcmp(h, MM_BLK_MAGIC, 4) != 0 || clen > (uint64_t)sb.st_size - off ||
+                ulen > MM_SEG_MAX_BLOCK) {
+                rc = mm_error_set(err, MM_ERR_TAMPER, path, 0, 0, "block %u is damaged", b);
+                break;
+            }
+            if (ulen > tmpcap) {
+                free(tmp);
+                tmpcap = ulen;
+                tmp = mm_xmalloc(tmpcap);
+            }
+            if (ZSTD_decompressDCtx(d, tmp, tmpcap, h + MM_BLK_HEADER_LEN, clen) != ulen ||
+                mm_block_decode(tmp, ulen, mm_get_u64(h + 16), &evs, &nev) != MM_OK) {
+                rc = mm_error_set(err, MM_ERR_TAMPER, path, 0, 0,
+                                  "block %u cannot be decoded; run `mamori logs verify`", b);
+                break;
+            }
+            for (size_t i = 0; i < nev && !stop; i++) {
+                stats->events_scanned++;
+                if (!matches(q, &evs[i]))
+                    continue;
+                stats->matched++;
+                if (fn(arg, &evs[i]) || (q->limit > 0 && stats->matched >= (uint64_t)q->limit))
+                    stop = 1;
+            }
+            free(evs);
+        }
+        munmap(map, (size_t)sb.st_size);
+        free(fb);
+        if (rc != MM_OK)
+            goto out;
+    }
+out:
+    for (size_t i = 0; i < nnames; i++)
+        free(names[i]);
+    free(names);
+    free(tmp);
+    ZSTD_freeDCtx(d);
+    return rc;
+}

@@ -1,0 +1,325 @@
+/*
+ * Evidence, reports, users, audit and the route table. Evidence lists are read with one query
+ * per kind whose vendor filter (?1) limits a vendor user to its own rows; every column but
+ * internal ids is returned, so new columns show up without a change here.
+ */
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "answer.h"
+#include "audit.h"
+#include "fs.h"
+#include "report.h"
+#include "web_int.h"
+
+/* Columns never shown. */
+static int hidden_column(const char *name)
+{
+    return strcmp(name, "id") == 0 || strcmp(name, "import_id") == 0 ||
+           strcmp(name, "vendor_id") == 0;
+}
+
+static const struct {
+    const char *kind;
+    const char *sql; /* ?1: the vendor id a vendor user is limited to, or NULL */
+} evidence_kinds[] = {
+    {"assets", "SELECT t.*, v.name AS vendor, i.file AS source_file FROM asset t "
+               "LEFT JOIN vendor v ON v.id = t.vendor_id LEFT JOIN import i ON i.id = t.import_id "
+               "WHERE ?1 IS NULL OR t.vendor_id = ?1 ORDER BY t.name"},
+    {"systems", "SELECT t.*, v.name AS vendor, i.file AS source_file FROM system t "
+                "LEFT JOIN vendor v ON v.id = t.vendor_id LEFT JOIN import i ON i.id = t.import_id "
+                "WHERE ?1 IS NULL OR t.vendor_id = ?1 ORDER BY t.name"},
+    {"accounts", "SELECT t.*, (SELECT v.name FROM system s JOIN vendor v ON v.id = s.vendor_id "
+                 "WHERE s.name = t.system) AS vendor, i.file AS source_file FROM account t "
+                 "LEFT JOIN import i ON i.id = t.import_id WHERE ?1 IS NULL OR t.system IN "
+                 "(SELECT name FROM system WHERE vendor_id = ?1) ORDER BY t.system, t.login"},
+    {"vendors", "SELECT t.*, i.file AS source_file FROM vendor t LEFT JOIN import i ON "
+                "i.id = t.import_id WHERE ?1 IS NULL OR t.id = ?1 ORDER BY t.name"},
+};
+
+#define EVIDENCE_MAX_ROWS 20000
+
+int mm_api_evidence(mm_req *r)
+{
+    const char *q = mm_req_query(r, "q"), *vendor = mm_req_query(r, "vendor");
+    sqlite3_stmt *s = NULL;
+    const char *sql = NULL;
+    long vendor_id = 0;
+    size_t rows = 0;
+    int step, truncated = 0;
+    mm_error err;
+    mm_buf row;
+
+    mm_error_clear(&err);
+    for (size_t i = 0; i < MM_ARRAY_LEN(evidence_kinds); i++)
+        if (strcmp(r->params[0], evidence_kinds[i].kind) == 0)
+            sql = evidence_kinds[i].sql;
+    if (!sql)
+        return mm_req_error(r, 404, "not_found",
+                            "その証拠の種類はありません（assets, accounts, vendors, systems） "
+                            "(no such evidence kind)");
+    /* ?vendor=NAME narrows the list; a vendor user is always narrowed to its own vendor and
+     * asking for another one is refused. */
+    if (r->user.role == MM_ROLE_VENDOR) {
+        if (vendor && *vendor && strcmp(vendor, r->user.vendor) != 0)
+            return mm_req_error(r, 403, "forbidden",
+                                "他の事業者の情報は表示できません "
+                                "(vendors see only their own rows)");
+        vendor = r->user.vendor;
+    }
+    if (vendor && *vendor && mm_vendor_find(r->web->st, vendor, &vendor_id, &err) != MM_OK)
+        return mm_req_fail(r, &err);
+    if (mm_store_prepare(r->web->st, sql, &s, &err) != MM_OK)
+        return mm_req_fail(r, &err);
+    if (vendor_id)
+        sqlite3_bind_int64(s, 1, vendor_id);
+    mm_buf_init(&row, 0);
+    mm_buf_addf(&r->out, "{\"kind\":\"%s\",\"rows\":[", r->params[0]);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        int n = sqlite3_column_count(s), first = 1, match = !q || !*q;
+        mm_buf_reset(&row);
+        mm_buf_addc(&row, '{');
+        for (int c = 0; c < n; c++) {
+            const char *name = sqlite3_column_name(s, c);
+            int type = sqlite3_column_type(s, c);
+            if (hidden_column(name))
+                continue;
+            mm_buf_addf(&row, "%s\"%s\":", first ? "" : ",", name);
+            first = 0;
+            if (type == SQLITE_NULL) {
+                mm_buf_adds(&row, "null");
+            } else if (type == SQLITE_INTEGER) {
+                mm_buf_addf(&row, "%lld", (long long)sqlite3_column_int64(s, c));
+            } else {
+                const char *t = mm_col_text(s, c);
+                if (!match && strstr(t, q))
+                    match = 1;
+                mm_jstr(&row, t);
+            }
+        }
+        mm_buf_addc(&row, '}');
+        if (!match)
+            continue;
+        if (rows >= EVIDENCE_MAX_ROWS) {
+            truncated = 1;
+            break;
+        }
+        mm_buf_adds(&r->out, rows ? ",\n" : "\n");
+        mm_buf_add(&r->out, row.data, row.len);
+        rows++;
+    }
+    mm_buf_addf(&r->out, "],\"count\":%zu,\"truncated\":%s}\n", rows, truncated ? "true" : "false");
+    mm_buf_release(&row);
+    sqlite3_finalize(s);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        mm_store_error(r->web->st, &err, "listing evidence");
+        return mm_req_fail(r, &err);
+    }
+    return 200;
+}
+
+static const struct {
+    const char *file;
+    mm_report_format format;
+    const char *ctype;
+} report_files[] = {
+    {"checklist.xlsx", MM_REPORT_XLSX,
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    {"checklist.pdf", MM_REPORT_PDF, "application/pdf"},
+    {"checklist.html", MM_REPORT_HTML, "text/html; charset=utf-8"},
+    {"checklist.csv", MM_REPORT_CSV, "text/csv; charset=utf-8"},
+};
+
+int mm_api_report(mm_req *r)
+{
+    const char *enc = mm_req_query(r, "encoding"), *vendor = mm_req_query(r, "vendor");
+    char dir[] = "/tmp/mamori-report-XXXXXX", path[4096];
+    mm_report_opts ro = {MM_REPORT_XLSX, MM_ENC_UTF8};
+    mm_report_set *set = NULL;
+    char *data = NULL;
+    size_t len = 0;
+    int found = -1, status = 200;
+    mm_error err;
+
+    mm_error_clear(&err);
+    for (size_t i = 0; i < MM_ARRAY_LEN(report_files); i++)
+        if (strcmp(r->params[0], report_files[i].file) == 0)
+            found = (int)i;
+    if (found < 0)
+        return mm_req_error(r, 404, "not_found",
+                            "報告書は checklist.xlsx, .pdf, .html, .csv です (no such report)");
+    ro.format = report_files[found].format;
+    if (enc && strcmp(enc, "cp932") == 0 && ro.format == MM_REPORT_CSV) {
+        ro.encoding = MM_ENC_CP932;
+    } else if (enc && strcmp(enc, "utf8") != 0) {
+        return mm_req_error(r, 400, "invalid", "encoding は utf8 か cp932 です (bad encoding)");
+    }
+    if (!mkdtemp(dir))
+        return mm_req_error(r, 500, "internal", "一時ディレクトリを作れません (no temp dir)");
+    if (mm_path_join(path, sizeof(path), dir, r->params[0]) != MM_OK ||
+        mm_report_set_build(r->web->st, r->web->cat, r->web->version,
+                            vendor && *vendor ? vendor : NULL, &set, &err) != MM_OK ||
+        mm_report_write(set, &ro, path, &err) != MM_OK ||
+        mm_file_read(path, (size_t)256 << 20, &data, &len, &err) != MM_OK) {
+        status = mm_req_fail(r, &err);
+        goto out;
+    }
+    mm_buf_reset(&r->out);
+    r->out.max = len + 1;
+    if (mm_buf_add(&r->out, data, len) != MM_OK) {
+        status = mm_req_error(r, 500, "internal", "out of memory");
+        goto out;
+    }
+    r->ctype = report_files[found].ctype;
+    mm_snprintf(r->disposition, sizeof(r->disposition), "attachment; filename=\"%s\"",
+                r->params[0]);
+out:
+    unlink(path);
+    rmdir(dir);
+    free(data);
+    mm_report_set_free(&set);
+    return status;
+}
+
+int mm_api_users(mm_req *r)
+{
+    mm_web_user *u = NULL;
+    size_t n = 0;
+    mm_error err;
+
+    mm_error_clear(&err);
+    if (mm_web_user_list(r->web->st, &u, &n, &err) != MM_OK)
+        return mm_req_fail(r, &err);
+    mm_buf_adds(&r->out, "{\"users\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            mm_buf_addc(&r->out, ',');
+        mm_web_user_json(&r->out, &u[i]);
+    }
+    mm_buf_adds(&r->out, "]}\n");
+    free(u);
+    return 200;
+}
+
+static int user_with_password(mm_req *r, const char *name, char *pw, int status)
+{
+    mm_web_user u;
+    mm_error err;
+
+    mm_error_clear(&err);
+    if (mm_web_user_get(r->web->st, name, &u, &err) != MM_OK) {
+        free(pw);
+        return mm_req_fail(r, &err);
+    }
+    mm_buf_adds(&r->out, "{\"user\":");
+    mm_web_user_json(&r->out, &u);
+    mm_buf_adds(&r->out, ",\"password\":");
+    if (pw)
+        mm_jstr(&r->out, pw);
+    else
+        mm_buf_adds(&r->out, "null");
+    mm_buf_adds(&r->out, "}\n");
+    free(pw);
+    return status;
+}
+
+int mm_api_user_add(mm_req *r)
+{
+    const char *name = NULL, *role_s = NULL, *vendor = NULL;
+    char *pw = NULL;
+    mm_role role;
+    mm_error err;
+
+    mm_error_clear(&err);
+    if (mm_web_body_str(r->json, "name", 1, 64, &name, &err) != MM_OK ||
+        mm_web_body_str(r->json, "role", 1, 16, &role_s, &err) != MM_OK ||
+        mm_web_body_str(r->json, "vendor", 0, 255, &vendor, &err) != MM_OK)
+        return mm_req_fail(r, &err);
+    if (mm_role_parse(role_s, &role) != MM_OK)
+        return mm_req_error(r, 400, "invalid",
+                            "role は admin, assessor, vendor, viewer です (bad role)");
+    if (mm_web_user_add(r->web->st, name, role, vendor && *vendor ? vendor : NULL, r->user.name,
+                        &pw, &err) != MM_OK)
+        return mm_req_fail(r, &err);
+    return user_with_password(r, name, pw, 201);
+}
+
+int mm_api_user_update(mm_req *r)
+{
+    json_t *dis = json_object_get(r->json, "disabled"),
+           *reset = json_object_get(r->json, "reset_password"),
+           *totp = json_object_get(r->json, "reset_totp");
+    const char *name = r->params[0];
+    char *pw = NULL;
+    mm_error err;
+
+    mm_error_clear(&err);
+    if ((dis && !json_is_boolean(dis)) || (reset && !json_is_boolean(reset)) ||
+        (totp && !json_is_boolean(totp)))
+        return mm_req_error(r, 400, "invalid",
+                            "disabled, reset_password, reset_totp は true/false です "
+                            "(booleans expected)");
+    if (strcmp(name, r->user.name) == 0 && dis && json_is_true(dis))
+        return mm_req_error(r, 400, "invalid",
+                            "自分自身は無効にできません (you cannot disable yourself)");
+    if (dis &&
+        mm_web_user_set_disabled(r->web->st, name, json_is_true(dis), r->user.name, &err) != MM_OK)
+        return mm_req_fail(r, &err);
+    if (totp && json_is_true(totp) &&
+        mm_web_totp_reset(r->web->st, name, r->user.name, &err) != MM_OK)
+        return mm_req_fail(r, &err);
+    if (reset && json_is_true(reset) &&
+        mm_web_user_passwd(r->web->st, name, NULL, r->user.name, &pw, &err) != MM_OK)
+        return mm_req_fail(r, &err);
+    return user_with_password(r, name, pw, 200);
+}
+
+int mm_api_audit(mm_req *r)
+{
+    const char *lim = mm_req_query(r, "limit");
+    sqlite3_stmt *s = NULL;
+    long limit = 200;
+    int step, first = 1;
+    mm_error err;
+
+    mm_error_clear(&err);
+    if (lim && mm_parse_long(lim, 1, 10000, &limit) != MM_OK)
+        return mm_req_error(r, 400, "invalid", "limit は 1〜10000 です (bad limit)");
+    if (mm_store_prepare(r->web->st,
+                         "SELECT seq, at, actor, action, entity, coalesce(before, ''), "
+                         "coalesce(after, '') FROM audit ORDER BY seq DESC LIMIT ?",
+                         &s, &err) != MM_OK)
+        return mm_req_fail(r, &err);
+    sqlite3_bind_int64(s, 1, limit);
+    mm_buf_adds(&r->out, "{\"entries\":[");
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        mm_buf_addf(&r->out, "%s\n{\"seq\":%lld,\"at\":", first ? "" : ",",
+                    (long long)sqlite3_column_int64(s, 0));
+        mm_jstr(&r->out, mm_col_text(s, 1));
+        mm_buf_adds(&r->out, ",\"actor\":");
+        mm_jstr(&r->out, mm_col_text(s, 2));
+        mm_buf_adds(&r->out, ",\"action\":");
+        mm_jstr(&r->out, mm_col_text(s, 3));
+        mm_buf_adds(&r->out, ",\"entity\":");
+        mm_jstr(&r->out, mm_col_text(s, 4));
+        mm_buf_adds(&r->out, ",\"before\":");
+        mm_jstr(&r->out, mm_col_text(s, 5));
+        mm_buf_adds(&r->out, ",\"after\":");
+        mm_jstr(&r->out, mm_col_text(s, 6));
+        mm_buf_addc(&r->out, '}');
+        first = 0;
+    }
+    sqlite3_finalize(s);
+    mm_buf_adds(&r->out, "]}\n");
+    if (step != SQLITE_DONE) {
+        mm_store_error(r->web->st, &err, "reading the audit trail");
+        return mm_req_fail(r, &err);
+    }
+    return 200;
+}
+
+int mm_api_routes(mm_req *r)
+{
+    mm_web_routes_write(&r->out, 1);
+    return 200;
+}

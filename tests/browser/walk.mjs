@@ -1,0 +1,146 @@
+// A user's walk through the web UI in headless Chromium (Debian's /usr/bin/chromium) driven by
+// playwright-core: log in with password and TOTP, see the dashboard chart, answer an item and
+// see the conflict marker the evidence raises, switch to English, download the XLSX report.
+// Screenshots go to MM_ARTIFACTS. Usage: node walk.mjs URL USER PASSWORD TOTP_SECRET
+import { chromium } from "playwright-core";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+
+const [url, user, password, secret] = process.argv.slice(2);
+const artifacts = process.env.MM_ARTIFACTS || "artifacts";
+fs.mkdirSync(artifacts, { recursive: true });
+
+function base32(s) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of s.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const out = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) out.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(out);
+}
+
+function totp(key, step) {
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(step));
+  const mac = crypto.createHmac("sha1", base32(key)).update(msg).digest();
+  const off = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, "0");
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error("check failed: " + what);
+  console.log("ok - " + what);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    "--disable-background-networking", "--disable-extensions", "--no-first-run"],
+});
+let failed = false;
+const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true, locale: "ja-JP" });
+const page = await context.newPage();
+const errors = [];
+page.on("pageerror", (e) => errors.push(String(e)));
+// The first GET /api/v1/session before logging in answers 401 by design; any other failed
+// request or script error fails the walk.
+page.on("console", (m) => {
+  if (m.type() === "error" && !/status of 401/.test(m.text())) errors.push(m.text());
+});
+const shot = (name) => page.screenshot({ path: path.join(artifacts, name + ".png"), fullPage: false });
+try {
+  await page.goto(url);
+  await page.waitForSelector("#login-form");
+  await shot("01-login");
+  await page.fill("#login-user", user);
+  await page.fill("#login-password", password);
+  await page.fill("#login-code", totp(secret, Math.floor(Date.now() / 30000)));
+  await page.press("#login-password", "Enter");
+  await page.waitForSelector("svg.chart");
+  check(await page.locator("nav a").count() >= 6, "logged in with TOTP: the admin sees the whole menu");
+  check((await page.locator("svg.chart rect").count()) > 3, "dashboard shows the progress chart as inline SVG");
+  await shot("02-dashboard");
+
+  // Answer 2-⑤ はい: the evidence (enabled accounts of staff who left) contradicts it.
+  await page.goto(url + "#/checklist/2-5");
+  const item = page.locator("#item-2-5-all");
+  await item.waitFor();
+  check(await item.locator(".conflict").count() === 0, "2-⑤ (いいえ) has no conflict marker yet");
+  await item.locator("form.answer select[name=answer]").selectOption("yes");
+  await item.locator("form.answer button[type=submit]").click();
+  await page.locator("#item-2-5-all .conflict").waitFor({ timeout: 15000 });
+  const text = await page.locator("#item-2-5-all .conflict").innerText();
+  check(text.includes("矛盾"), "after answering はい the conflict marker appears: " + text.slice(0, 60));
+  check(await page.locator("#item-2-5-all .a-yes").count() === 1, "the new answer はい is shown");
+  await page.locator("#item-2-5-all").scrollIntoViewIfNeeded();
+  await shot("03-checklist-conflict");
+
+  // Keyboard: the skip link and the menu are reachable with Tab.
+  await page.keyboard.press("Tab");
+  check(await page.evaluate(() => document.activeElement && document.activeElement.tagName) !== "BODY",
+    "keyboard focus moves with Tab");
+
+  // English.
+  await page.click("#lang");
+  await page.waitForFunction(() => document.querySelector("nav a") && document.querySelector("nav a").textContent === "Dashboard");
+  check(true, "the English switch translates the menu");
+  await shot("04-checklist-en");
+  await page.click("#lang");
+
+  // Ledger with a search.
+  await page.goto(url + "#/ledger");
+  await page.waitForSelector("#ledger-q");
+  await page.fill("#ledger-q", "FW-01");
+  await page.press("#ledger-q", "Enter");
+  await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 1);
+  check(true, "ledger search narrows the assets to FW-01");
+  await shot("05-ledger");
+
+  // Reports: download the XLSX.
+  await page.goto(url + "#/reports");
+  await page.waitForSelector("[data-report='checklist.xlsx']");
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: 60000 }),
+    page.click("[data-report='checklist.xlsx']"),
+  ]);
+  const file = path.join(artifacts, "checklist.xlsx");
+  await download.saveAs(file);
+  const head = fs.readFileSync(file).subarray(0, 2).toString();
+  check(download.suggestedFilename() === "checklist.xlsx" && head === "PK", "the XLSX report downloads");
+  await shot("06-reports");
+
+  await page.goto(url + "#/audit");
+  await page.waitForSelector("table tbody tr");
+  check((await page.locator("td", { hasText: "answer.record" }).count()) >= 1, "the audit trail shows the answer");
+  await shot("07-audit");
+
+  // A vendor user sees only its own sheet and ledger rows, and no hospital screens.
+  if (process.env.VENDOR_USER) {
+    const vctx = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const vpage = await vctx.newPage();
+    vpage.on("pageerror", (e) => errors.push(String(e)));
+    await vpage.goto(url);
+    await vpage.waitForSelector("#login-form");
+    await vpage.fill("#login-user", process.env.VENDOR_USER);
+    await vpage.fill("#login-password", process.env.VENDOR_PASSWORD);
+    await vpage.press("#login-password", "Enter");
+    await vpage.waitForSelector("svg.chart");
+    const menu = await vpage.locator("nav a").allInnerTexts();
+    check(menu.join(",") === "ダッシュボード,チェックリスト,台帳,パスワード変更", "the vendor's menu has no hospital screens: " + menu);
+    await vpage.goto(url + "#/checklist");
+    await vpage.waitForSelector("article.item");
+    const label = await vpage.locator("main p.muted").first().innerText();
+    check(label.includes("事業者確認用") && !(await vpage.locator("#sheet-select").count()), "the vendor sees only its 事業者確認用 sheet");
+    await vpage.screenshot({ path: path.join(artifacts, "08-vendor-checklist.png") });
+    await vctx.close();
+  }
+  check(errors.length === 0, "no JavaScript errors: " + errors.join(" | "));
+} catch (e) {
+  failed = true;
+  console.error("not ok - " + e.message);
+  await shot("failure").catch(() => {});
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,397 @@
+"""The web API over real HTTP on 127.0.0.1: every route but login refuses anonymous requests,
+roles are enforced by the server, CSRF, session expiry, login throttling, TOTP, malformed and
+oversized bodies, static files, and changes written to the audit trail with the user's name."""
+import http.client
+import json
+import os
+import socket
+import ssl
+import subprocess
+import time
+import unittest
+
+from webtest import Client, TotpClock, WebCase
+
+
+def concrete(pattern):
+    """A path for a route pattern: its ":name" segments filled with real values."""
+    fill = {":kind": "assets", ":file": "checklist.csv", ":name": "vic"}
+    return "/".join(fill.get(seg, seg) for seg in pattern.split("/"))
+
+
+class WebApi(WebCase):
+    def answers(self):
+        return int(self.sql("SELECT count(*) FROM answer").strip())
+
+    def test_every_route_but_login_refuses_anonymous(self):
+        admin = self.logged_in("admin")
+        routes = admin.get("/api/v1/routes").json()["routes"]
+        listed = json.loads(self.ok("serve", "--list-routes", "--json").out)["routes"]
+        self.assertEqual(routes, listed)
+        self.assertGreaterEqual(len(routes), 15)
+        public = [r for r in routes if r["public"]]
+        self.assertEqual([(r["method"], r["pattern"]) for r in public],
+                         [("POST", "/api/v1/session")])
+        for garbage in (None, "0" * 64, "zz"):
+            anon = Client(self.port)
+            anon.cookie = garbage
+            for r in routes:
+                if r["public"]:
+                    continue
+                resp = anon.request(r["method"], concrete(r["pattern"]),
+                                    body={} if r["body"] else None,
+                                    headers={"X-CSRF-Token": "x"})
+                self.assertEqual(resp.status, 401, (r, resp))
+                self.assertEqual(resp.json()["error"], "unauthenticated")
+        self.assertEqual(self.answers(), 0)
+
+    def test_unknown_route_and_method(self):
+        c = self.client()
+        r = c.get("/api/v1/nothing-here")
+        self.assertEqual(r.status, 404)
+        self.assertEqual(r.json()["error"], "not_found")
+        r = c.request("PUT", "/api/v1/session")
+        self.assertEqual(r.status, 405)
+
+    def test_wrong_password_and_unknown_user_look_the_same(self):
+        c = self.client()
+        a = c.login("vic", "wrong-password-123")
+        b = c.login("nobody", "wrong-password-123")
+        self.assertEqual(a.status, 401)
+        self.assertEqual(b.status, 401)
+        self.assertEqual(a.body, b.body)
+        self.assertIsNone(c.cookie)
+
+    def test_login_sets_strict_httponly_cookie_and_new_id(self):
+        c = self.client()
+        r = c.login("vic", self.passwords["vic"])
+        self.assertEqual(r.status, 200, r)
+        cookie = r.headers["set-cookie"]
+        self.assertIn("HttpOnly", cookie)
+        self.assertIn("SameSite=Strict", cookie)
+        self.assertNotIn("Secure", cookie)  # plain HTTP on loopback
+        first = c.cookie
+        self.assertEqual(len(first), 64)
+        c.login("vic", self.passwords["vic"])
+        self.assertNotEqual(c.cookie, first)
+        # The store keeps only a hash of the ID.
+        self.assertEqual(self.sql(f"SELECT count(*) FROM web_session WHERE id_hash = '{first}'")
+                         .strip(), "0")
+
+    def test_admin_needs_totp_code(self):
+        c = self.client()
+        self.assertEqual(c.login("admin", self.passwords["admin"]).status, 401)
+        self.assertEqual(c.login("admin", self.passwords["admin"], "000000").status, 401)
+        code = self.admin_totp.code()
+        self.assertEqual(c.login("admin", self.passwords["admin"], code).status, 200)
+        # The same code (its time step) cannot be used twice.
+        self.assertEqual(self.client().login("admin", self.passwords["admin"], code).status, 401)
+
+    def test_new_admin_must_enrol_totp_first(self):
+        out = self.ok("user", "add", "root2", "--role", "admin").out
+        pw = self.initial_password(out)
+        c = self.client()
+        r = c.login("root2", pw)
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.json()["totp_enrolment_required"])
+        r = c.get("/api/v1/dashboard")
+        self.assertEqual(r.status, 403)
+        self.assertEqual(r.json()["error"], "totp_enrolment_required")
+        r = c.post("/api/v1/session/totp")
+        self.assertEqual(r.status, 200, r)
+        enrol = r.json()
+        self.assertTrue(enrol["qr_svg"].startswith("<svg"))
+        self.assertIn(enrol["secret"], enrol["uri"])
+        clock = TotpClock(enrol["secret"])
+        r = c.post("/api/v1/session/totp/confirm", {"code": "123456" if clock.code() != "123456"
+                                                    else "654321"})
+        self.assertEqual(r.status, 400)
+        before = c.cookie
+        r = c.post("/api/v1/session/totp/confirm", {"code": clock.code()})
+        self.assertEqual(r.status, 200, r)
+        self.assertNotEqual(c.cookie, before)  # a new session ID with the new rights
+        c.csrf = r.json()["csrf"]
+        self.assertEqual(c.get("/api/v1/dashboard").status, 200)
+        old = self.client()
+        old.cookie = before
+        self.assertEqual(old.get("/api/v1/session").status, 401)
+
+    def test_roles_are_enforced_by_the_api(self):
+        sakura = self.logged_in("sakura")
+        # Own assets only; another vendor's are refused.
+        rows = sakura.get("/api/v1/evidence/assets").json()["rows"]
+        self.assertEqual(sorted(r["name"] for r in rows), ["EMR-DB", "VPN-VENDOR"])
+        r = sakura.get("/api/v1/evidence/assets?vendor=" + "ミドリ通信".encode().hex())
+        self.assertIn(r.status, (403, 404))
+        from urllib.parse import quote
+        r = sakura.get("/api/v1/evidence/assets?vendor=" + quote("ミドリ通信"))
+        self.assertEqual(r.status, 403, r)
+        vendors = sakura.get("/api/v1/evidence/vendors").json()["rows"]
+        self.assertEqual([v["name"] for v in vendors], ["さくらメディカルシステム"])
+        systems = sakura.get("/api/v1/evidence/systems").json()["rows"]
+        self.assertEqual([s["name"] for s in systems], ["電子カルテ"])
+        self.assertEqual(sakura.get("/api/v1/checklist?sheet=hospital").status, 403)
+        self.assertEqual(sakura.get("/api/v1/checklist?vendor=" + quote("ミドリ通信")).status, 403)
+        sheets = sakura.get("/api/v1/checklist").json()["sheets"]
+        self.assertEqual([s["vendor"] for s in sheets], ["さくらメディカルシステム"])
+        dash = sakura.get("/api/v1/dashboard").json()
+        self.assertEqual([s["vendor"] for s in dash["sheets"]], ["さくらメディカルシステム"])
+        self.assertEqual(sakura.get("/api/v1/findings").status, 403)
+        self.assertEqual(sakura.get("/api/v1/audit").status, 403)
+        self.assertEqual(sakura.get("/api/v1/reports/checklist.csv").status, 403)
+        r = sakura.post("/api/v1/checklist/answers",
+                        {"item": "2-1", "answer": "yes", "checked": "2025-11-01",
+                         "sheet": "hospital"})
+        self.assertEqual(r.status, 403, r)
+        r = sakura.post("/api/v1/checklist/answers",
+                        {"item": "1-1", "answer": "yes", "checked": "2025-11-01",
+                         "vendor": "ミドリ通信"})
+        self.assertEqual(r.status, 403, r)
+        viewer = self.logged_in("vic")
+        r = viewer.post("/api/v1/checklist/answers",
+                        {"item": "2-1", "answer": "yes", "checked": "2025-11-01"})
+        self.assertEqual(r.status, 403)
+        self.assertEqual(viewer.get("/api/v1/users").status, 403)
+        self.assertEqual(viewer.post("/api/v1/users", {"name": "x", "role": "admin"}).status, 403)
+        assessor = self.logged_in("asa")
+        self.assertEqual(assessor.get("/api/v1/routes").status, 403)
+        r = assessor.post("/api/v1/checklist/answers",
+                          {"item": "1-1", "answer": "yes", "checked": "2025-11-01",
+                           "vendor": "ミドリ通信"})
+        self.assertEqual(r.status, 403)
+        self.assertEqual(self.answers(), 0)
+
+    def test_vendor_answers_its_own_sheet(self):
+        sakura = self.logged_in("sakura")
+        sheets = sakura.get("/api/v1/checklist").json()["sheets"]
+        item = sheets[0]["rows"][0]["id"]
+        r = sakura.post("/api/v1/checklist/answers",
+                        {"item": item, "answer": "yes", "checked": "2025-11-01"})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(self.sql("SELECT v.name FROM answer a JOIN vendor v ON v.id = a.vendor_id")
+                         .strip(), "さくらメディカルシステム")
+
+    def test_csrf_token_required_for_changes(self):
+        c = self.logged_in("asa")
+        body = {"item": "2-5", "answer": "yes", "checked": "2025-11-01"}
+        r = c.post("/api/v1/checklist/answers", body, csrf=False)
+        self.assertEqual(r.status, 403)
+        self.assertEqual(r.json()["error"], "csrf")
+        r = c.post("/api/v1/checklist/answers", body, csrf=False,
+                   headers={"X-CSRF-Token": "0" * 64})
+        self.assertEqual(r.status, 403)
+        self.assertEqual(self.answers(), 0)
+        r = c.post("/api/v1/checklist/answers", body)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(self.answers(), 1)
+
+    def test_answer_rules_audit_and_checklist(self):
+        c = self.logged_in("asa")
+        r = c.post("/api/v1/checklist/answers", {"item": "2-5", "answer": "no",
+                                                 "checked": "2025-11-01"})
+        self.assertEqual(r.status, 400, r)  # いいえ needs a 対応目標日
+        self.assertIn("対応目標日", r.json()["message"])
+        r = c.post("/api/v1/checklist/answers",
+                   {"item": "2-⑤", "answer": "no", "checked": "2025-11-01",
+                    "target": "2026-01-31", "note": "棚卸し中"})
+        self.assertEqual(r.status, 201, r)
+        rows = c.get("/api/v1/checklist").json()["sheets"][0]["rows"]
+        row = next(x for x in rows if x["id"] == "2-5")
+        self.assertEqual(row["checks"][0]["answer"], "no")
+        self.assertEqual(row["checks"][0]["answerer"], "asa")
+        self.assertIn("findings", row)
+        audit = self.logged_in("admin").get("/api/v1/audit?limit=5").json()["entries"]
+        self.assertEqual([(e["actor"], e["action"]) for e in audit[:3]],
+                         [("admin", "session.login"), ("asa", "answer.record"),
+                          ("asa", "session.login")])
+        self.assertIn("棚卸し中", audit[1]["after"])
+        self.ok("audit", "verify")
+
+    def test_session_expiry_and_logout(self):
+        c = self.logged_in("vic")
+        self.assertEqual(c.get("/api/v1/session").status, 200)
+        r = c.request("DELETE", "/api/v1/session")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(c.get("/api/v1/session").status, 401)
+
+    def test_throttling_per_account(self):
+        c = self.client()
+        for _ in range(5):
+            self.assertEqual(c.login("vic", "wrong-password-123").status, 401)
+        r = c.login("vic", self.passwords["vic"])
+        self.assertEqual(r.status, 429, r)
+        self.assertEqual(r.json()["error"], "throttled")
+        # A name that does not exist is throttled the same way.
+        for _ in range(5):
+            c.login("ghost", "wrong-password-123")
+        self.assertEqual(c.login("ghost", "wrong-password-123").status, 429)
+        # Other accounts from the same address still work (the address limit is higher).
+        self.assertEqual(self.client().login("asa", self.passwords["asa"]).status, 200)
+
+    def test_malformed_and_oversized_bodies(self):
+        c = self.logged_in("asa")
+        cases = [
+            (b"{", 400), (b"[]", 400), (b"", 400), (b"\xff\xfe{}", 400),
+            (b'{"item":"2-1","item":"2-2"}', 400), (b'{"item": 5}', 400),
+            (b'{"item":"2-1","answer":"yes","checked":"2025-13-01"}', 400),
+            (b'{"item":"2-1","answer":"maybe","checked":"2025-11-01"}', 400),
+            (b'{"item":"2-1","answer":"yes","checked":"2025-11-01","round":"1"}', 400),
+            (b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}", 400),
+            (b'{"note":"' + b"x" * 70000 + b'"}', 413),
+        ]
+        for raw, status in cases:
+            r = c.request("POST", "/api/v1/checklist/answers", raw=raw,
+                          headers={"Content-Type": "application/json"})
+            self.assertEqual(r.status, status, (raw[:40], r))
+            self.assertIn("error", r.json())
+        r = c.request("POST", "/api/v1/checklist/answers", raw=b"{}",
+                      headers={"Content-Type": "text/plain"})
+        self.assertEqual(r.status, 415)
+        r = Client(self.port).request("POST", "/api/v1/session", raw=b"user=a&password=b",
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 415)
+        self.assertEqual(self.answers(), 0)
+
+    def test_static_files_and_traversal(self):
+        c = self.client()
+        r = c.get("/")
+        self.assertEqual(r.status, 200)
+        self.assertIn("text/html", r.headers["content-type"])
+        self.assertIn("default-src 'self'", r.headers["content-security-policy"])
+        for path in ("/../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc/passwd",
+                     "/.git/config", "/nope.html"):
+            s = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            s.close()
+            self.assertTrue(data.startswith(b"HTTP/1.1 404"), (path, data[:200]))
+            self.assertNotIn(b"root:", data)
+
+    def test_change_own_password(self):
+        c = self.logged_in("vic")
+        other = self.logged_in("vic")
+        r = c.post("/api/v1/session/password", {"current": "wrong-password-1", "new": "x" * 12})
+        self.assertEqual(r.status, 403)
+        r = c.post("/api/v1/session/password", {"current": self.passwords["vic"], "new": "short"})
+        self.assertEqual(r.status, 400)
+        r = c.post("/api/v1/session/password", {"current": self.passwords["vic"],
+                                                "new": "a-new-long-password"})
+        self.assertEqual(r.status, 200, r)
+        c.csrf = r.json()["csrf"]
+        self.assertEqual(c.get("/api/v1/session").status, 200)
+        self.assertEqual(other.get("/api/v1/session").status, 401)  # other sessions ended
+        self.assertEqual(self.client().login("vic", "a-new-long-password").status, 200)
+
+    def test_report_download(self):
+        c = self.logged_in("vic")
+        r = c.get("/api/v1/reports/checklist.xlsx")
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.body.startswith(b"PK"))
+        self.assertIn("attachment", r.headers["content-disposition"])
+        r = c.get("/api/v1/reports/checklist.csv")
+        self.assertTrue(r.body.startswith(b"\xef\xbb\xbf"))
+        self.assertEqual(c.get("/api/v1/reports/secret.txt").status, 404)
+
+    def test_users_admin(self):
+        admin = self.logged_in("admin")
+        r = admin.post("/api/v1/users", {"name": "newbie", "role": "viewer"})
+        self.assertEqual(r.status, 201, r)
+        pw = r.json()["password"]
+        self.assertEqual(len(pw), 20)
+        self.assertEqual(self.client().login("newbie", pw).status, 200)
+        r = admin.post("/api/v1/users", {"name": "newbie", "role": "viewer"})
+        self.assertEqual(r.status, 409)
+        r = admin.post("/api/v1/users/newbie", {"disabled": True})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(self.client().login("newbie", pw).status, 401)
+        names = [u["name"] for u in admin.get("/api/v1/users").json()["users"]]
+        self.assertIn("newbie", names)
+        audit = admin.get("/api/v1/audit?limit=3").json()["entries"]
+        self.assertEqual((audit[0]["actor"], audit[0]["action"]), ("admin", "user.disable"))
+
+    def test_listen_address_from_config(self):
+        self.stop_server()
+        with open(os.path.join(self.ws, "mamori.conf"), "a") as f:
+            f.write("\n[serve]\nlisten = 127.0.0.1:0\n")
+        self.start_server(listen=False)
+        self.assertNotEqual(self.port, 8080)
+        self.assertEqual(self.client().get("/").status, 200)
+        r = self.mm("serve", "--listen", "localhost:80:80")
+        self.assertEqual(r.code, 4, r)
+        self.assertIn("ADDR:PORT", r.err)
+
+    def test_cli_and_server_share_the_store(self):
+        c = self.logged_in("asa")
+        # The server caches the checklist; a change by the CLI must show at once.
+        rows = c.get("/api/v1/checklist").json()["sheets"][0]["rows"]
+        self.assertFalse(any(x["checks"][0]["answered"] for x in rows))
+        dash = c.get("/api/v1/dashboard").json()
+        self.assertEqual(dash["sheets"][0]["summary"]["answered"], 0)
+        self.ok("answer", "2-1", "yes", "--date", "2025-11-01")
+        dash = c.get("/api/v1/dashboard").json()
+        self.assertEqual(dash["sheets"][0]["summary"]["answered"], 1)
+        r = c.post("/api/v1/checklist/answers", {"item": "2-2", "answer": "yes",
+                                                 "checked": "2025-11-01"})
+        self.assertEqual(r.status, 201, r)
+        rows = c.get("/api/v1/checklist").json()["sheets"][0]["rows"]
+        answered = {x["id"] for x in rows if x["checks"][0]["answered"]}
+        self.assertEqual(answered, {"2-1", "2-2"})
+        self.ok("audit", "verify")
+
+
+class WebTls(WebCase):
+    """HTTPS through GnuTLS with a self-signed certificate; the cookie gets Secure."""
+
+    def start_server(self, extra_env=None):
+        if not hasattr(self, "cert"):
+            self.cert = os.path.join(self.tmp, "cert.pem")
+            self.key = os.path.join(self.tmp, "key.pem")
+            p = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                                "-keyout", self.key, "-out", self.cert, "-days", "2",
+                                "-subj", "/CN=127.0.0.1"], capture_output=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        self.serve_args = ["--cert", self.cert, "--key", self.key]
+        super().start_server(extra_env)
+
+    def test_https_and_secure_cookie(self):
+        ctx = ssl.create_default_context(cafile=self.cert)
+        ctx.check_hostname = False
+        c = http.client.HTTPSConnection("127.0.0.1", self.port, context=ctx, timeout=60)
+        body = json.dumps({"user": "vic", "password": self.passwords["vic"]})
+        c.request("POST", "/api/v1/session", body=body,
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        r.read()
+        self.assertEqual(r.status, 200)
+        cookie = r.getheader("Set-Cookie")
+        self.assertIn("Secure", cookie)
+        self.assertIn("HttpOnly", cookie)
+        c.close()
+        # Plain HTTP on the TLS port gets no answer of ours.
+        with self.assertRaises(Exception):
+            plain = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            plain.request("GET", "/api/v1/session")
+            resp = plain.getresponse()
+            if resp.status < 400 or not resp.read().startswith(b"{"):
+                raise ConnectionError("no JSON over plain HTTP")
+
+
+class WebExpiry(WebCase):
+    server_env = {"MAMORI_SESSION_IDLE": "2"}
+
+    def test_idle_session_expires(self):
+        c = self.logged_in("vic")
+        self.assertEqual(c.get("/api/v1/session").status, 200)
+        time.sleep(3.5)
+        r = c.get("/api/v1/session")
+        self.assertEqual(r.status, 401)
+        self.assertEqual(r.json()["error"], "unauthenticated")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,556 @@
+/*
+ * Mamori web UI: one page, no build step, no framework. Screens are functions keyed by the URL
+ * hash (#/dashboard, #/checklist …) that fetch JSON from /api/v1 and render HTML with every
+ * value escaped. Japanese first; the English switch is kept in localStorage. The session is an
+ * HttpOnly cookie; state-changing requests send the CSRF token from GET /api/v1/session.
+ */
+"use strict";
+
+const T = {
+  ja: {
+    skip: "本文へ移動", logout: "ログアウト", lang: "English", login: "ログイン", user: "利用者名",
+    password: "パスワード", code: "確認コード（6桁、登録済みの場合）", dashboard: "ダッシュボード",
+    checklist: "チェックリスト", ledger: "台帳", findings: "指摘", reports: "報告書", users: "利用者",
+    audit: "監査記録", loading: "読み込み中…", enrol_title: "二要素認証の登録",
+    enrol_help: "認証アプリ（Google Authenticator 等）で QR コードを読み取るか、下の secret を入力し、表示された6桁を入力してください。",
+    confirm: "登録", answered: "回答済み", yes: "はい", no: "いいえ", na: "該当なし", overdue: "目標日超過",
+    conflicts: "証拠との矛盾", targets_open: "対応予定", findings_open: "未解消の指摘", progress: "分野別の進捗",
+    deadlines: "期限", days_left: "残り{n}日", met: "達成", not_met: "未達成", none: "なし",
+    sheet: "シート", hospital: "医療機関確認用", vendor_sheet: "事業者確認用", answer: "回答", checked: "確認日",
+    target: "対応目標日", round: "回", scope: "対象", note: "備考", save: "保存", verdict: "証拠による判定",
+    conflict: "矛盾", guidance: "対応のポイント", evidence: "証拠", not_answered: "未回答", saved: "保存しました",
+    assets: "機器", accounts: "アカウント", vendors: "事業者", systems: "システム", search: "検索",
+    rows: "{n} 件", all_findings: "解消済みも表示", item: "項目", reason: "理由", first_seen: "初回検出",
+    download: "ダウンロード", generating: "報告書を作成中…", name: "名前", role: "役割", add_user: "利用者を追加",
+    add: "追加", disable: "無効にする", enable: "有効にする", reset_pw: "パスワード再発行",
+    new_pw: "初期パスワード（一度だけ表示）: ", at: "日時", actor: "実行者", action: "操作", entity: "対象",
+    totp: "二要素", state: "状態", active: "有効", disabled: "無効", report_help: "公式様式のレイアウトで書き出します。",
+    filter_kind: "種別", verdict_all: "すべて", session_expired: "セッションが切れました。もう一度ログインしてください。",
+    answer_for: "{id} に回答", account: "パスワード変更", current_pw: "現在のパスワード",
+    new_pw2: "新しいパスワード（12文字以上）", change: "変更", pw_changed: "パスワードを変更しました",
+  },
+  en: {
+    skip: "Skip to content", logout: "Log out", lang: "日本語", login: "Log in", user: "User name",
+    password: "Password", code: "One-time code (6 digits, if enrolled)", dashboard: "Dashboard",
+    checklist: "Checklist", ledger: "Ledger", findings: "Findings", reports: "Reports", users: "Users",
+    audit: "Audit trail", loading: "Loading…", enrol_title: "Enrol two-factor authentication",
+    enrol_help: "Scan the QR code with an authenticator app (or type the secret below), then enter the 6 digits it shows.",
+    confirm: "Enrol", answered: "Answered", yes: "Yes", no: "No", na: "N/A", overdue: "Overdue",
+    conflicts: "Conflicts with evidence", targets_open: "Planned", findings_open: "Open findings", progress: "Progress per section",
+    deadlines: "Deadlines", days_left: "{n} days left", met: "met", not_met: "not yet met", none: "none",
+    sheet: "Sheet", hospital: "Hospital sheet", vendor_sheet: "Vendor sheet", answer: "Answer", checked: "Checked on",
+    target: "Target date", round: "Round", scope: "Scope", note: "Note", save: "Save", verdict: "Evidence verdict",
+    conflict: "Conflict", guidance: "Guidance", evidence: "Evidence", not_answered: "not answered", saved: "Saved",
+    assets: "Assets", accounts: "Accounts", vendors: "Vendors", systems: "Systems", search: "Search",
+    rows: "{n} rows", all_findings: "Include resolved", item: "Item", reason: "Reason", first_seen: "First seen",
+    download: "Download", generating: "Generating the report…", name: "Name", role: "Role", add_user: "Add a user",
+    add: "Add", disable: "Disable", enable: "Enable", reset_pw: "Reset password",
+    new_pw: "Initial password (shown once): ", at: "When", actor: "Who", action: "Action", entity: "Entity",
+    totp: "2FA", state: "State", active: "active", disabled: "disabled", report_help: "Written in the official sheet layout.",
+    filter_kind: "Kind", verdict_all: "all", session_expired: "Your session expired. Please log in again.",
+    answer_for: "Answer {id}", account: "Password", current_pw: "Current password",
+    new_pw2: "New password (12 characters or more)", change: "Change", pw_changed: "Password changed",
+  },
+};
+
+let lang = localStorage.getItem("mamori.lang") === "en" ? "en" : "ja";
+let me = null; // {user, csrf, totp_enrolment_required}
+
+function t(key, vars) {
+  let s = (T[lang] && T[lang][key]) || T.ja[key] || key;
+  for (const k in vars || {}) s = s.replace("{" + k + "}", vars[k]);
+  return s;
+}
+
+function esc(v) {
+  return String(v === null || v === undefined ? "" : v)
+    .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+
+const $ = (sel, root) => (root || document).querySelector(sel);
+
+function busy(on, text) {
+  $("#busy").hidden = !on;
+  $("#busy-text").textContent = text || t("loading");
+}
+
+let toastTimer = null;
+function toast(msg, ok) {
+  const el = $("#toast");
+  el.textContent = msg;
+  el.className = ok ? "ok" : "";
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { el.hidden = true; }, ok ? 2500 : 6000);
+}
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || "HTTP " + status);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+async function api(method, path, body) {
+  const opts = { method, headers: {}, credentials: "same-origin" };
+  if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  if (method !== "GET" && me && me.csrf) opts.headers["X-CSRF-Token"] = me.csrf;
+  const r = await fetch("/api/v1" + path, opts);
+  let data = null;
+  try { data = await r.json(); } catch (e) { data = null; }
+  if (r.status === 401 && path !== "/session") {
+    me = null;
+    toast(t("session_expired"));
+    renderLogin();
+    throw new ApiError(401, data);
+  }
+  if (!r.ok) throw new ApiError(r.status, data);
+  return data;
+}
+
+/* ---------- frame ---------- */
+
+const SCREENS = [
+  { id: "dashboard", roles: ["admin", "assessor", "vendor", "viewer"] },
+  { id: "checklist", roles: ["admin", "assessor", "vendor", "viewer"] },
+  { id: "ledger", roles: ["admin", "assessor", "vendor", "viewer"] },
+  { id: "findings", roles: ["admin", "assessor", "viewer"] },
+  { id: "reports", roles: ["admin", "assessor", "viewer"] },
+  { id: "users", roles: ["admin"] },
+  { id: "audit", roles: ["admin", "assessor", "viewer"] },
+  { id: "account", roles: ["admin", "assessor", "vendor", "viewer"] },
+];
+
+function applyStatic() {
+  document.documentElement.lang = lang;
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  $("#lang").textContent = t("lang");
+}
+
+function renderNav(current) {
+  const nav = $("#nav");
+  if (!me || me.totp_enrolment_required) { nav.hidden = true; nav.innerHTML = ""; return; }
+  nav.hidden = false;
+  nav.innerHTML = SCREENS.filter((s) => s.roles.includes(me.user.role))
+    .map((s) => `<a href="#/${s.id}"${s.id === current ? ' aria-current="page"' : ""}>${esc(t(s.id))}</a>`)
+    .join("");
+  $("#who").textContent = me.user.name + "（" + (lang === "en" ? me.user.role : me.user.role_label) + "）";
+  $("#logout").hidden = false;
+}
+
+async function route() {
+  applyStatic();
+  if (!me) {
+    try { me = await api("GET", "/session"); } catch (e) { me = null; }
+  }
+  if (!me) return renderLogin();
+  if (me.totp_enrolment_required) return renderEnrol();
+  let id = (location.hash.match(/^#\/(\w+)/) || [])[1] || "dashboard";
+  const screen = SCREENS.find((s) => s.id === id && s.roles.includes(me.user.role));
+  if (!screen) id = "dashboard";
+  renderNav(id);
+  const main = $("#main");
+  main.innerHTML = `<p class="muted">${esc(t("loading"))}</p>`;
+  busy(true);
+  try {
+    await VIEWS[id](main);
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 401)) {
+      main.innerHTML = `<p class="conflict">${esc(e.message)}</p>`;
+    }
+  } finally {
+    busy(false);
+  }
+}
+
+/* ---------- login and TOTP enrolment ---------- */
+
+function renderLogin() {
+  renderNav(null);
+  $("#who").textContent = "";
+  $("#logout").hidden = true;
+  $("#main").innerHTML = `
+    <section class="login">
+      <h1>${esc(t("login"))}</h1>
+      <form id="login-form" autocomplete="on">
+        <label>${esc(t("user"))}<input name="user" id="login-user" autocomplete="username" required maxlength="64"></label>
+        <label>${esc(t("password"))}<input name="password" id="login-password" type="password" autocomplete="current-password" required></label>
+        <label>${esc(t("code"))}<input name="code" id="login-code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6"></label>
+        <button class="primary" type="submit">${esc(t("login"))}</button>
+        <p id="login-error" class="overdue" role="alert"></p>
+      </form>
+    </section>`;
+  $("#login-user").focus();
+  $("#login-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    const body = { user: f.user.value, password: f.password.value };
+    if (f.code.value) body.code = f.code.value;
+    f.querySelector("button").disabled = true;
+    try {
+      me = await api("POST", "/session", body);
+      if (!location.hash) location.hash = "#/dashboard";
+      route();
+    } catch (e) {
+      $("#login-error").textContent = e.message;
+      f.querySelector("button").disabled = false;
+    }
+  });
+}
+
+async function renderEnrol() {
+  renderNav(null);
+  $("#logout").hidden = false;
+  $("#who").textContent = me.user.name;
+  const main = $("#main");
+  const e = await api("POST", "/session/totp");
+  const img = "data:image/svg+xml;base64," + btoa(e.qr_svg);
+  main.innerHTML = `
+    <section class="login">
+      <h1>${esc(t("enrol_title"))}</h1>
+      <p>${esc(t("enrol_help"))}</p>
+      <div class="qr"><img alt="QR" src="${esc(img)}"></div>
+      <p>secret: <span class="secret" id="totp-secret">${esc(e.secret)}</span></p>
+      <form id="enrol-form">
+        <label>${esc(t("code"))}<input name="code" id="enrol-code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" required></label>
+        <button class="primary" type="submit">${esc(t("confirm"))}</button>
+        <p id="enrol-error" class="overdue" role="alert"></p>
+      </form>
+    </section>`;
+  $("#enrol-code").focus();
+  $("#enrol-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      me = await api("POST", "/session/totp/confirm", { code: ev.target.code.value });
+      location.hash = "#/dashboard";
+      route();
+    } catch (err) {
+      $("#enrol-error").textContent = err.message;
+    }
+  });
+}
+
+/* ---------- views ---------- */
+
+function verdictBadge(v, label) {
+  if (!v || v === "none") return "";
+  const names = { pass: { ja: "適合", en: "pass" }, fail: { ja: "不適合", en: "fail" },
+    unknown: { ja: "証拠不足", en: "not enough evidence" }, na: { ja: "該当なし", en: "n/a" } };
+  const text = label || (names[v] ? names[v][lang] : v);
+  return `<span class="badge v-${esc(v)}">${esc(text)}</span>`;
+}
+
+/* A stacked horizontal bar per section: はい, いいえ, 該当なし, unanswered. */
+function sectionChart(sections) {
+  const rowH = 26, labelW = 170, barW = 420, h = sections.length * rowH + 10;
+  let out = `<svg class="chart" role="img" aria-label="${esc(t("progress"))}" viewBox="0 0 ${labelW + barW + 70} ${h}" width="100%">`;
+  sections.forEach((s, i) => {
+    const y = 5 + i * rowH;
+    let x = labelW;
+    out += `<text x="0" y="${y + 15}">${esc(s.section + ". " + s.title)}</text>`;
+    const parts = [["yes", s.yes, "#2e7d32"], ["no", s.no, "#c62828"], ["na", s.na, "#90a4ae"],
+      ["open", s.rows - s.answered, "#e0e6eb"]];
+    for (const [k, n, color] of parts) {
+      if (!n) continue;
+      const w = (barW * n) / Math.max(1, s.rows);
+      out += `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="18" fill="${color}"><title>${esc(k)}: ${n}</title></rect>`;
+      x += w;
+    }
+    out += `<text x="${labelW + barW + 6}" y="${y + 15}">${s.answered}/${s.rows}</text>`;
+  });
+  return out + "</svg>";
+}
+
+const VIEWS = {
+  async dashboard(main) {
+    const d = await api("GET", "/dashboard");
+    let html = `<h1>${esc(t("dashboard"))} — ${esc(d.facility.name || "")} ${esc(d.fiscal_year)}</h1>`;
+    for (const s of d.sheets) {
+      const m = s.summary;
+      html += `<section class="panel"><h2>${esc(s.sheet_label)}</h2>
+        <div class="cards">
+          <div class="card"><div class="n">${m.answered}/${m.rows}</div>${esc(t("answered"))}</div>
+          <div class="card"><div class="n a-yes">${m.yes}</div>${esc(t("yes"))}</div>
+          <div class="card"><div class="n a-no">${m.no}</div>${esc(t("no"))}</div>
+          <div class="card"><div class="n">${m.na}</div>${esc(t("na"))}</div>
+          <div class="card ${m.overdue ? "warn" : ""}"><div class="n">${m.overdue}</div>${esc(t("overdue"))}</div>
+          <div class="card ${m.conflicts ? "warn" : ""}"><div class="n">${m.conflicts}</div>${esc(t("conflicts"))}</div>
+          ${s.sheet === "hospital" ? `<div class="card"><div class="n">${d.findings_open}</div>${esc(t("findings_open"))}</div>` : ""}
+        </div>
+        <div class="grid2">
+          <div><h2>${esc(t("progress"))}</h2>${sectionChart(s.sections)}
+            <div class="legend"><span><i class="sw sw-yes"></i>${esc(t("yes"))}</span><span><i class="sw sw-no"></i>${esc(t("no"))}</span><span><i class="sw sw-na"></i>${esc(t("na"))}</span><span><i class="sw sw-open"></i>${esc(t("not_answered"))}</span></div></div>
+          <div>
+            <h2>${esc(t("overdue"))}</h2>
+            ${s.overdue.length ? "<ul>" + s.overdue.map((o) => `<li class="overdue"><a href="#/checklist/${esc(o.id)}">${esc(o.label)}</a> ${esc(o.target)}</li>`).join("") + "</ul>" : `<p class="muted">${esc(t("none"))}</p>`}
+            <h2>${esc(t("conflicts"))}</h2>
+            ${s.conflicts.length ? "<ul>" + s.conflicts.map((c) => `<li><a href="#/checklist/${esc(c.id)}">⚠ ${esc(c.label)}</a> ${esc(c.text)}</li>`).join("") + "</ul>" : `<p class="muted">${esc(t("none"))}</p>`}
+            <h2>${esc(t("deadlines"))}</h2>
+            ${s.deadlines.length ? "<ul>" + s.deadlines.map((x) => `<li>${esc(x.label)} ${esc(x.date)} — ${esc(t("days_left", { n: x.days_left }))} (${esc(x.met ? t("met") : t("not_met"))})</li>`).join("") + "</ul>" : `<p class="muted">${esc(t("none"))}</p>`}
+          </div>
+        </div></section>`;
+    }
+    main.innerHTML = html;
+  },
+
+  async checklist(main) {
+    const focusId = (location.hash.match(/^#\/checklist\/([\w-]+)/) || [])[1];
+    const params = new URLSearchParams(sessionStorage.getItem("mamori.sheet") || "");
+    const q = me.user.role === "vendor" ? "" : "?" + params.toString();
+    const d = await api("GET", "/checklist" + q);
+    const sheet = d.sheets[0];
+    const canAnswer = me.user.role === "admin" ||
+      (me.user.role === "assessor" && (!sheet || sheet.sheet === "hospital")) ||
+      me.user.role === "vendor";
+    let html = `<h1>${esc(t("checklist"))}</h1>`;
+    if (me.user.role !== "vendor") {
+      const cur = params.get("vendor") || "";
+      html += `<div class="toolbar"><label>${esc(t("sheet"))}<select id="sheet-select">
+        <option value="">${esc(t("hospital"))}</option>
+        ${d.vendors.map((v) => `<option value="${esc(v)}"${v === cur ? " selected" : ""}>${esc(t("vendor_sheet"))}：${esc(v)}</option>`).join("")}
+        </select></label></div>`;
+    }
+    if (!sheet) { main.innerHTML = html + `<p>${esc(t("none"))}</p>`; return bindSheet(); }
+    html += `<p class="muted">${esc(sheet.title)} — ${esc(sheet.sheet_label)}</p>`;
+    let section = null;
+    sheet.rows.forEach((row, idx) => {
+      if (row.section !== section) {
+        section = row.section;
+        html += `<h2>${esc(row.section)}. ${esc(row.section_title)}</h2>`;
+      }
+      const c = row.checks.filter((x) => x.answered);
+      const latest = c.length ? c[c.length - 1] : null;
+      const answerText = latest
+        ? `<span class="a-${esc(latest.answer)}">${esc(lang === "en" ? latest.answer : latest.label)}</span> ${esc(latest.checked)}${latest.target ? ` → ${esc(t("target"))} ${esc(latest.target)}` : ""}`
+        : `<span class="muted">${esc(t("not_answered"))}</span>`;
+      const guidance = (row.guidance[lang] || row.guidance.ja || []);
+      const findings = row.findings || [];
+      html += `<article class="item${row.conflict ? " has-conflict" : ""}" id="item-${esc(row.id)}-${esc(row.scope)}" data-row="${idx}">
+        <div class="item-head">
+          <span class="item-id">${esc(row.label)}</span>
+          <span class="item-text">${esc(row.text)}${row.scope !== "all" ? ` <span class="badge">${esc(row.scope_label)}</span>` : ""}</span>
+          <span>${answerText}${row.overdue ? ` <span class="overdue">★${esc(t("overdue"))}</span>` : ""}</span>
+          <span>${row.verdict !== "none" ? esc(t("verdict")) + ": " + verdictBadge(row.verdict) : ""}</span>
+        </div>
+        ${row.conflict ? `<div class="conflict" data-conflict="${esc(row.id)}">⚠ ${esc(t("conflict"))}: ${esc(row.conflict)}</div>` : ""}
+        ${row.note ? `<div class="muted">${esc(t("note"))}: ${esc(row.note)}</div>` : ""}
+        ${findings.length ? `<details${row.conflict ? " open" : ""}><summary>${esc(t("evidence"))} (${findings.length})</summary><table><tr><th>${esc(t("verdict"))}</th><th>${esc(t("reason"))}</th><th>${esc(t("evidence"))}</th></tr>
+          ${findings.map((f) => `<tr><td>${verdictBadge(f.verdict, lang === "en" ? f.verdict : f.verdict_label)}</td><td>${esc(lang === "en" ? f.reason_en : f.reason_ja)}</td><td>${(f.refs || []).map((r) => esc((r.label || r.table || "") + (r.file ? ` (${r.file}:${r.line || "?"})` : ""))).join("<br>")}</td></tr>`).join("")}
+          </table></details>` : ""}
+        ${guidance.length ? `<details><summary>${esc(t("guidance"))}</summary><ul>${guidance.map((g) => `<li>${esc(g)}</li>`).join("")}</ul></details>` : ""}
+        ${canAnswer ? `<details class="answer-box"${row.id === focusId ? " open" : ""}><summary>${esc(t("answer_for", { id: row.label }))}</summary>${answerForm(row, latest)}</details>` : ""}
+      </article>`;
+    });
+    main.innerHTML = html;
+    bindSheet();
+    main.querySelectorAll("form.answer").forEach((f) => f.addEventListener("submit", (ev) => submitAnswer(ev, sheet)));
+    if (focusId) {
+      const el = main.querySelector(`[id^="item-${CSS.escape(focusId)}-"]`);
+      if (el) el.scrollIntoView();
+    }
+  },
+
+  async ledger(main) {
+    const kind = sessionStorage.getItem("mamori.ledger") || "assets";
+    const qs = sessionStorage.getItem("mamori.ledger.q") || "";
+    const d = await api("GET", `/evidence/${kind}` + (qs ? "?q=" + encodeURIComponent(qs) : ""));
+    const cols = d.rows.length ? Object.keys(d.rows[0]) : [];
+    main.innerHTML = `<h1>${esc(t("ledger"))}</h1>
+      <div class="tabs" role="tablist">${["assets", "accounts", "systems", "vendors"].map((k) =>
+        `<button type="button" class="secondary" role="tab" data-kind="${k}" aria-selected="${k === kind}">${esc(t(k))}</button>`).join("")}</div>
+      <form class="toolbar" id="ledger-search"><label>${esc(t("search"))}<input name="q" id="ledger-q" value="${esc(qs)}"></label>
+        <button class="secondary" type="submit">${esc(t("search"))}</button><span class="muted">${esc(t("rows", { n: d.count }))}</span></form>
+      <div class="table-wrap"><table><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead>
+      <tbody>${d.rows.map((r) => `<tr>${cols.map((c) => `<td>${esc(r[c])}</td>`).join("")}</tr>`).join("")}</tbody></table></div>`;
+    main.querySelectorAll("[data-kind]").forEach((b) => b.addEventListener("click", () => {
+      sessionStorage.setItem("mamori.ledger", b.dataset.kind);
+      route();
+    }));
+    $("#ledger-search").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      sessionStorage.setItem("mamori.ledger.q", ev.target.q.value);
+      route();
+    });
+  },
+
+  async findings(main) {
+    const all = sessionStorage.getItem("mamori.findings.all") === "1";
+    const d = await api("GET", "/findings" + (all ? "?all=1" : ""));
+    main.innerHTML = `<h1>${esc(t("findings"))}</h1>
+      <label class="toolbar"><span><input type="checkbox" id="findings-all"${all ? " checked" : ""}> ${esc(t("all_findings"))}</span></label>
+      <div class="table-wrap"><table><thead><tr><th>${esc(t("item"))}</th><th>${esc(t("verdict"))}</th><th>${esc(t("reason"))}</th><th>${esc(t("evidence"))}</th><th>${esc(t("first_seen"))}</th></tr></thead><tbody>
+      ${d.findings.map((f) => `<tr><td><a href="#/checklist/${esc(f.item)}">${esc(f.item)}</a></td><td>${verdictBadge(f.verdict, lang === "en" ? f.verdict : f.verdict_label)}${f.resolved_at ? " ✓" : ""}</td>
+        <td>${esc(lang === "en" ? f.reason_en : f.reason_ja)}</td><td>${(f.refs || []).map((r) => esc((r.label || "") + (r.file ? ` (${r.file}:${r.line || "?"})` : ""))).join("<br>")}</td><td>${esc(f.first_seen)}</td></tr>`).join("")}
+      </tbody></table></div>`;
+    $("#findings-all").addEventListener("change", (ev) => {
+      sessionStorage.setItem("mamori.findings.all", ev.target.checked ? "1" : "0");
+      route();
+    });
+  },
+
+  async reports(main) {
+    main.innerHTML = `<h1>${esc(t("reports"))}</h1><p>${esc(t("report_help"))}</p>
+      <ul class="panel">${["xlsx", "pdf", "html", "csv"].map((f) =>
+        `<li><button type="button" class="secondary" data-report="checklist.${f}">${esc(t("download"))} checklist.${f}</button></li>`).join("")}
+        <li><button type="button" class="secondary" data-report="checklist.csv?encoding=cp932">${esc(t("download"))} checklist.csv (CP932)</button></li></ul>`;
+    main.querySelectorAll("[data-report]").forEach((b) => b.addEventListener("click", () => download(b)));
+  },
+
+  async users(main) {
+    const d = await api("GET", "/users");
+    main.innerHTML = `<h1>${esc(t("users"))}</h1>
+      <table><thead><tr><th>${esc(t("name"))}</th><th>${esc(t("role"))}</th><th>${esc(t("vendors"))}</th><th>${esc(t("totp"))}</th><th>${esc(t("state"))}</th><th></th></tr></thead><tbody>
+      ${d.users.map((u) => `<tr><td>${esc(u.name)}</td><td>${esc(lang === "en" ? u.role : u.role_label)}</td><td>${esc(u.vendor || "")}</td><td>${u.totp ? "✓" : ""}</td>
+        <td>${esc(u.disabled ? t("disabled") : t("active"))}</td>
+        <td>${u.name === me.user.name ? "" : `<button type="button" class="secondary" data-user="${esc(u.name)}" data-op="${u.disabled ? "enable" : "disable"}">${esc(u.disabled ? t("enable") : t("disable"))}</button>
+          <button type="button" class="secondary" data-user="${esc(u.name)}" data-op="reset">${esc(t("reset_pw"))}</button>`}</td></tr>`).join("")}
+      </tbody></table>
+      <h2>${esc(t("add_user"))}</h2>
+      <form class="toolbar" id="user-add">
+        <label>${esc(t("name"))}<input name="name" required maxlength="64" pattern="[A-Za-z0-9._@-]+"></label>
+        <label>${esc(t("role"))}<select name="role"><option>viewer</option><option>assessor</option><option>vendor</option><option>admin</option></select></label>
+        <label>${esc(t("vendors"))}<input name="vendor" maxlength="255"></label>
+        <button class="primary" type="submit">${esc(t("add"))}</button>
+      </form><p id="user-pw" role="status"></p>`;
+    $("#user-add").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const f = ev.target;
+      try {
+        const r = await api("POST", "/users", { name: f.name.value, role: f.role.value, vendor: f.vendor.value || null });
+        await VIEWS.users(main);
+        $("#user-pw").innerHTML = `${esc(r.user.name)}: ${esc(t("new_pw"))}<span class="pw">${esc(r.password)}</span>`;
+      } catch (e) { toast(e.message); }
+    });
+    main.querySelectorAll("[data-op]").forEach((b) => b.addEventListener("click", async () => {
+      const op = b.dataset.op;
+      const body = op === "reset" ? { reset_password: true } : { disabled: op === "disable" };
+      try {
+        const r = await api("POST", "/users/" + encodeURIComponent(b.dataset.user), body);
+        await VIEWS.users(main);
+        if (r.password) $("#user-pw").innerHTML = `${esc(r.user.name)}: ${esc(t("new_pw"))}<span class="pw">${esc(r.password)}</span>`;
+      } catch (e) { toast(e.message); }
+    }));
+  },
+
+  async account(main) {
+    main.innerHTML = `<h1>${esc(t("account"))}</h1>
+      <form class="login" id="pw-form">
+        <label>${esc(t("current_pw"))}<input type="password" name="current" autocomplete="current-password" required></label>
+        <label>${esc(t("new_pw2"))}<input type="password" name="new" autocomplete="new-password" minlength="12" required></label>
+        <button class="primary" type="submit">${esc(t("change"))}</button>
+      </form>`;
+    $("#pw-form").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        me = await api("POST", "/session/password", { current: ev.target.current.value, new: ev.target.new.value });
+        ev.target.reset();
+        toast(t("pw_changed"), true);
+      } catch (e) { toast(e.message); }
+    });
+  },
+
+  async audit(main) {
+    const d = await api("GET", "/audit?limit=300");
+    main.innerHTML = `<h1>${esc(t("audit"))}</h1><div class="table-wrap"><table><thead><tr><th>#</th><th>${esc(t("at"))}</th><th>${esc(t("actor"))}</th><th>${esc(t("action"))}</th><th>${esc(t("entity"))}</th><th>after</th></tr></thead><tbody>
+      ${d.entries.map((e) => `<tr><td>${e.seq}</td><td>${esc(e.at)}</td><td>${esc(e.actor)}</td><td>${esc(e.action)}</td><td>${esc(e.entity)}</td><td class="muted">${esc(e.after).slice(0, 300)}</td></tr>`).join("")}
+      </tbody></table></div>`;
+  },
+};
+
+function today() {
+  const d = new Date(Date.now() + 9 * 3600 * 1000); // JST
+  return d.toISOString().slice(0, 10);
+}
+
+function answerForm(row, latest) {
+  const id = `${row.id}-${row.scope}`;
+  return `<form class="answer" data-item="${esc(row.id)}" data-scope="${esc(row.scope)}">
+    <label>${esc(t("answer"))}<select name="answer" id="ans-${esc(id)}">
+      <option value="yes">${esc(t("yes"))}</option><option value="no">${esc(t("no"))}</option><option value="na">${esc(t("na"))}</option></select></label>
+    <label>${esc(t("checked"))}<input type="date" name="checked" required value="${esc(today())}"></label>
+    <label>${esc(t("target"))}<input type="date" name="target" value="${esc(latest && latest.target ? latest.target : "")}"></label>
+    <label>${esc(t("round"))}<select name="round"><option value="1">1</option><option value="2"${latest && latest.round === 2 ? " selected" : ""}>2</option></select></label>
+    <label>${esc(t("note"))}<input name="note" maxlength="2000" size="30" value="${esc(row.note || "")}"></label>
+    <button class="primary" type="submit">${esc(t("save"))}</button>
+  </form>`;
+}
+
+async function submitAnswer(ev, sheet) {
+  ev.preventDefault();
+  const f = ev.target;
+  const body = {
+    item: f.dataset.item, scope: f.dataset.scope, answer: f.answer.value, checked: f.checked.value,
+    round: Number(f.round.value), note: f.note.value,
+  };
+  if (f.answer.value === "no" && f.target.value) body.target = f.target.value;
+  if (sheet.sheet === "vendor") { body.sheet = "vendor"; body.vendor = sheet.vendor; }
+  const btn = f.querySelector("button");
+  btn.disabled = true;
+  try {
+    await api("POST", "/checklist/answers", body);
+    toast(t("saved"), true);
+    location.hash = "#/checklist/" + f.dataset.item;
+    await route();
+  } catch (e) {
+    toast(e.message);
+    btn.disabled = false;
+  }
+}
+
+function bindSheet() {
+  const s = $("#sheet-select");
+  if (!s) return;
+  s.addEventListener("change", () => {
+    const p = new URLSearchParams();
+    if (s.value) p.set("vendor", s.value);
+    sessionStorage.setItem("mamori.sheet", p.toString());
+    route();
+  });
+}
+
+async function download(btn) {
+  const name = btn.dataset.report;
+  btn.disabled = true;
+  busy(true, t("generating"));
+  try {
+    const r = await fetch("/api/v1/reports/" + name, { credentials: "same-origin" });
+    if (!r.ok) {
+      let msg = "HTTP " + r.status;
+      try { msg = (await r.json()).message; } catch (e) { /* keep the status */ }
+      throw new Error(msg);
+    }
+    const blob = await r.blob();
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = name.split("?")[0];
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  } catch (e) {
+    toast(e.message);
+  } finally {
+    busy(false);
+    btn.disabled = false;
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("#lang").addEventListener("click", () => {
+    lang = lang === "ja" ? "en" : "ja";
+    localStorage.setItem("mamori.lang", lang);
+    route();
+  });
+  $("#logout").addEventListener("click", async () => {
+    try { await api("DELETE", "/session"); } catch (e) { /* already gone */ }
+    me = null;
+    location.hash = "";
+    renderLogin();
+  });
+  window.addEventListener("hashchange", route);
+  route();
+});
