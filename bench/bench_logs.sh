@@ -26,13 +26,18 @@ export MAMORI_NOW=2025-12-31T00:00:00Z # after the generated corpus (it starts 2
 
 python3 "$here/gen_logs.py" "$n" "$tmp/corpus.log"
 raw=$(stat -c %s "$tmp/corpus.log")
-"$bin" init "$tmp/ws" >/dev/null
-
 now_ns() { date +%s%N; }
 
-# ingest (file replay)
-imp=$("$bin" --dir "$tmp/ws" logs import --format syslog --json "$tmp/corpus.log" 2>/dev/null)
-imp_rate=$(python3 -c 'import json,sys; print("%.0f" % json.loads(sys.argv[1])["events_per_second"])' "$imp")
+# ingest (file replay): the median of three imports into fresh workspaces; the last one stays
+rates=()
+for k in 1 2 3; do
+    rm -rf "$tmp/ws"
+    "$bin" init "$tmp/ws" >/dev/null
+    imp=$("$bin" --dir "$tmp/ws" logs import --format syslog --json "$tmp/corpus.log" 2>/dev/null)
+    rates+=("$(python3 -c 'import json,sys; print("%.0f" % json.loads(sys.argv[1])["events_per_second"])' "$imp")")
+done
+imp_rate=$(printf '%s\n' "${rates[@]}" | sort -n | sed -n 2p)
+imp_all="${rates[*]}"
 imp_s=$(python3 -c 'import json,sys; print("%.2f" % json.loads(sys.argv[1])["seconds"])' "$imp")
 
 # at rest
@@ -98,8 +103,9 @@ fi
 printf '\naccess-log store, %d events, %.1f MB raw (%s)\n' "$n" "$(echo "$raw / 1000000" | bc -l)" "$(uname -m)"
 printf '%-36s %18s %18s %s\n' "measure" "mamori" "peer / budget" "ok"
 ok() { python3 -c "import sys; print('yes' if $1 else 'NO')"; }
-printf '%-36s %18s %18s %s\n' "ingest, file replay (events/s)" "$imp_rate" "1000000" "$(ok "$imp_rate >= 1000000")"
-printf '%-36s %18s %18s\n' "  import wall time (s)" "$imp_s" ""
+printf '%-36s %18s %18s %s\n' "ingest, file replay (median events/s)" "$imp_rate" "1000000" "$(ok "$imp_rate >= 1000000")"
+printf '%-36s %18s %18s\n' "  the three runs (events/s)" "" "$imp_all"
+printf '%-36s %18s %18s\n' "  import wall time, last run (s)" "$imp_s" ""
 printf '%-36s %18s %18s %s\n' "bytes at rest (vs zstd -19 of raw)" "$stored" "$z19" "$(ok "$stored <= $z19")"
 printf '%-36s %18s %18s\n' "  bytes/event (peer: zstd -3 bytes)" "$(echo "$stored / $n" | bc -l | cut -c1-6)" "$z3"
 printf '%-36s %18s %18s %s\n' "verify (MB/s of stored data)" "$ver_mbs" "1000" "$(ok "$ver_mbs >= 1000")"

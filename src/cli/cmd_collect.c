@@ -26,11 +26,14 @@ static void ready(void *arg, const char *proto, const char *bound)
 
 int mm_cmd_collect(const mm_globals *g, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"udp", required_argument, NULL, 'u'},         {"tcp", required_argument, NULL, 't'},
-        {"format", required_argument, NULL, 'f'},      {"device", required_argument, NULL, 'd'},
-        {"max-seconds", required_argument, NULL, 's'}, {"max-events", required_argument, NULL, 'e'},
-        {"commit-seconds", required_argument, NULL, 'c'}, {0}};
+    static const struct option opts[] = {{"udp", required_argument, NULL, 'u'},
+                                         {"tcp", required_argument, NULL, 't'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"device", required_argument, NULL, 'd'},
+                                         {"max-seconds", required_argument, NULL, 's'},
+                                         {"max-events", required_argument, NULL, 'e'},
+                                         {"commit-seconds", required_argument, NULL, 'c'},
+                                         {0}};
     mm_collect_opts o;
     const char *format = "syslog";
     int c, code = MM_EXIT_OK;
@@ -55,8 +58,9 @@ int mm_cmd_collect(const mm_globals *g, int argc, char **argv)
         case 'c':
             if (mm_parse_long(optarg, 1, 1000000000L, &v) != MM_OK)
                 return mm_cli_usage("collect", "--%s takes a positive number",
-                                    c == 's' ? "max-seconds" : c == 'e' ? "max-events"
-                                                                        : "commit-seconds");
+                                    c == 's'   ? "max-seconds"
+                                    : c == 'e' ? "max-events"
+                                               : "commit-seconds");
             if (c == 's')
                 o.max_seconds = v;
             else if (c == 'e')

@@ -151,6 +151,13 @@ mm_rc mm_collect_run(mm_logsess *s, const mm_collect_opts *o, mm_error *err)
             if (conns[i].fd >= 0)
                 pfd[np++] = (struct pollfd){conns[i].fd, POLLIN, 0};
         r = poll(pfd, (nfds_t)np, 200);
+        { /* the receive time of lines without one */
+            int64_t t = mm_logs_now_ms();
+            upc->now_ms = t;
+            for (int i = 0; i < MAX_CONNS; i++)
+                if (conns[i].fd >= 0)
+                    conns[i].pc->now_ms = t;
+        }
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
@@ -209,8 +216,7 @@ mm_rc mm_collect_run(mm_logsess *s, const mm_collect_opts *o, mm_error *err)
                 conns[slot].fd = cfd;
                 mm_framer_init(&conns[slot].fr, MM_FRAME_AUTO, MM_LOG_MAX_MSG_DEFAULT);
                 conns[slot].pc = mm_xmalloc(sizeof(mm_parse_ctx));
-                mm_parse_ctx_init(conns[slot].pc, mm_logs_now_ms(), conf->tz_offset_min,
-                                  o->device);
+                mm_parse_ctx_init(conns[slot].pc, mm_logs_now_ms(), conf->tz_offset_min, o->device);
                 conns[slot].buf = mm_xmalloc(TCP_CHUNK);
             }
         }
@@ -236,8 +242,7 @@ mm_rc mm_collect_run(mm_logsess *s, const mm_collect_opts *o, mm_error *err)
                     break;
                 if (n <= 0) {
                     if (mm_framer_finish(&c->fr, &msg, &len, &trunc) == MM_OK)
-                        rc = mm_logsess_message(s, c->pc, o->parser, o->pidx, msg, len, trunc,
-                                                err);
+                        rc = mm_logsess_message(s, c->pc, o->parser, o->pidx, msg, len, trunc, err);
                     mm_logsess_dropped(s, c->fr.bad_frames);
                     conn_close(c);
                     break;

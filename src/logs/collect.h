@@ -10,14 +10,14 @@
 #include "logs.h"
 
 typedef struct mm_collect_opts {
-    const char *udp, *tcp;          /* "ADDR:PORT" or NULL; port 0 picks a free one */
+    const char *udp, *tcp; /* "ADDR:PORT" or NULL; port 0 picks a free one */
     const mm_log_parser *parser;
     int pidx;
-    const char *device;             /* --device, or NULL */
-    long max_seconds;               /* stop after this long (0 = never) */
-    uint64_t max_events;            /* stop after this many messages (0 = never) */
-    int commit_seconds;             /* seal and record this often (default 60) */
-    volatile sig_atomic_t *stop;    /* set by a signal handler */
+    const char *device;          /* --device, or NULL */
+    long max_seconds;            /* stop after this long (0 = never) */
+    uint64_t max_events;         /* stop after this many messages (0 = never) */
+    int commit_seconds;          /* seal and record this often (default 60) */
+    volatile sig_atomic_t *stop; /* set by a signal handler */
     /* Called once per input when it listens, with its bound address ("127.0.0.1:5514"). */
     void (*ready)(void *arg, const char *proto, const char *bound);
     void *arg;

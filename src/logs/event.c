@@ -177,8 +177,8 @@ mm_rc mm_time_parse_iso(const char *s, size_t n, int default_off_min, int64_t *m
     }
     if (i != n)
         return MM_ERR_PARSE;
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
-        mi > 59 || sec > 60)
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+        sec > 60)
         return MM_ERR_INVALID;
     *ms = ((mm_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
             (int64_t)off * 60) *
@@ -200,9 +200,8 @@ void mm_time_format(int64_t ms, int off_min, char *out, size_t outsz)
         snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sod / 3600),
                  (int)(sod / 60 % 60), (int)(sod % 60));
     else
-        snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, m, d,
-                 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), off_min < 0 ? '-' : '+',
-                 a / 60, a % 60);
+        snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, m, d, (int)(sod / 3600),
+                 (int)(sod / 60 % 60), (int)(sod % 60), off_min < 0 ? '-' : '+', a / 60, a % 60);
 }
 
 void mm_time_format_utc(int64_t ms, char *out, size_t outsz)

@@ -25,23 +25,23 @@ typedef struct mm_sv {
  * adding an enum value at the end (before MM_EVK__COUNT) and a row there: stored segments keep
  * the number, so never renumber. */
 typedef enum {
-    MM_EVK_UNPARSED = 0,      /* no parser understood the line; kept raw */
-    MM_EVK_OTHER,             /* a known format but not an event the checklist asks about */
-    MM_EVK_LOGON,             /* logon success (4624, sshd Accepted, FortiGate admin login) */
-    MM_EVK_LOGON_FAILURE,     /* 4625, 4771, 4776 failure, sshd Failed/Invalid, VPN login fail */
-    MM_EVK_LOGOFF,            /* 4634, sshd session closed, FortiGate admin logout */
-    MM_EVK_EXPLICIT_LOGON,    /* 4648 logon with explicit credentials */
-    MM_EVK_ACCOUNT_CREATED,   /* 4720 */
-    MM_EVK_ACCOUNT_ENABLED,   /* 4722 */
-    MM_EVK_ACCOUNT_DISABLED,  /* 4725 */
-    MM_EVK_ACCOUNT_DELETED,   /* 4726 */
+    MM_EVK_UNPARSED = 0,       /* no parser understood the line; kept raw */
+    MM_EVK_OTHER,              /* a known format but not an event the checklist asks about */
+    MM_EVK_LOGON,              /* logon success (4624, sshd Accepted, FortiGate admin login) */
+    MM_EVK_LOGON_FAILURE,      /* 4625, 4771, 4776 failure, sshd Failed/Invalid, VPN login fail */
+    MM_EVK_LOGOFF,             /* 4634, sshd session closed, FortiGate admin logout */
+    MM_EVK_EXPLICIT_LOGON,     /* 4648 logon with explicit credentials */
+    MM_EVK_ACCOUNT_CREATED,    /* 4720 */
+    MM_EVK_ACCOUNT_ENABLED,    /* 4722 */
+    MM_EVK_ACCOUNT_DISABLED,   /* 4725 */
+    MM_EVK_ACCOUNT_DELETED,    /* 4726 */
     MM_EVK_GROUP_MEMBER_ADDED, /* 4732 (target = the group) */
-    MM_EVK_ACCOUNT_LOCKED,    /* 4740 */
-    MM_EVK_KERBEROS_TGT,      /* 4768 (outcome from the status) */
-    MM_EVK_VPN_UP,            /* FortiGate 0101039424 SSL-VPN tunnel up */
-    MM_EVK_VPN_DOWN,          /* FortiGate 0101039425 */
-    MM_EVK_ADMIN_CREATED,     /* FortiGate admin added (cfgpath system.admin, action Add) */
-    MM_EVK_RECORD_ACCESS,     /* EMR access log row */
+    MM_EVK_ACCOUNT_LOCKED,     /* 4740 */
+    MM_EVK_KERBEROS_TGT,       /* 4768 (outcome from the status) */
+    MM_EVK_VPN_UP,             /* FortiGate 0101039424 SSL-VPN tunnel up */
+    MM_EVK_VPN_DOWN,           /* FortiGate 0101039425 */
+    MM_EVK_ADMIN_CREATED,      /* FortiGate admin added (cfgpath system.admin, action Add) */
+    MM_EVK_RECORD_ACCESS,      /* EMR access log row */
     MM_EVK__COUNT
 } mm_event_kind;
 
@@ -64,7 +64,7 @@ typedef enum {
 } mm_event_field;
 
 typedef struct mm_event {
-    int64_t time_ms; /* UTC, ms since 1970; 0 = the line had no usable time */
+    int64_t time_ms; /* UTC, ms since 1970; the receive time when the line has none */
     uint8_t kind;    /* mm_event_kind */
     uint8_t outcome; /* mm_outcome */
     uint8_t format;  /* index of the parser in mm_log_parsers that produced it */
@@ -74,7 +74,8 @@ typedef struct mm_event {
 } mm_event;
 
 enum {
-    MM_EVFL_TRUNCATED = 1 << 0, /* the line was longer than the maximum and was cut */
+    MM_EVFL_TRUNCATED = 1 << 0,     /* the line was longer than the maximum and was cut */
+    MM_EVFL_RECEIVED_TIME = 1 << 1, /* the line had no usable time: time_ms is when it came */
 };
 
 /* "logon-failure" etc.; "?" for an unknown number. */

@@ -37,18 +37,18 @@ typedef enum {
  */
 typedef struct mm_framer {
     mm_frame_mode mode;
-    size_t max;         /* longest message handed out */
-    const char *data;   /* bytes fed and not yet consumed */
+    size_t max;       /* longest message handed out */
+    const char *data; /* bytes fed and not yet consumed */
     size_t len, pos;
-    char *carry;        /* unfinished message across feeds (max bytes allocated) */
+    char *carry; /* unfinished message across feeds (max bytes allocated) */
     size_t carry_len;
-    int skipping;       /* dropping the rest of an over-long message */
-    int state;          /* octet counting: 0 reading length, 1 reading body */
-    size_t want;        /* octet counting: body bytes still expected */
-    size_t lenval;      /* octet counting: the length being read */
+    int skipping;  /* dropping the rest of an over-long message */
+    int state;     /* octet counting: 0 reading length, 1 reading body */
+    size_t want;   /* octet counting: body bytes still expected */
+    size_t lenval; /* octet counting: the length being read */
     int lendigits;
-    int octet;          /* AUTO: the current frame uses octet counting */
-    uint64_t truncated; /* messages cut to max */
+    int octet;           /* AUTO: the current frame uses octet counting */
+    uint64_t truncated;  /* messages cut to max */
     uint64_t bad_frames; /* octet-counting frames with a bad length (resynchronised on LF) */
 } mm_framer;
 
@@ -66,7 +66,8 @@ mm_rc mm_framer_finish(mm_framer *f, const char **msg, size_t *len, int *truncat
 
 /* What parsers share across lines of one input. Initialise with mm_parse_ctx_init. */
 typedef struct mm_parse_ctx {
-    int64_t now_ms;      /* for the year of RFC 3164 times (a date in the future is last year) */
+    int64_t now_ms;      /* receive time; the year of RFC 3164 times (a future date is last
+                            year); the time of lines that have none */
     int tz_off_min;      /* zone of times written without one, minutes east of UTC (540 JST) */
     const char *device;  /* source device for lines that do not name one (--device), or NULL */
     int csv_header_seen; /* EMR CSV: the header row has been read */
@@ -120,13 +121,13 @@ mm_rc mm_parse_emr_csv(mm_parse_ctx *c, const char *line, size_t len, mm_event *
 #define MM_LOGS_DIR "logs"
 
 typedef struct mm_logs_conf {
-    int retention_years;      /* [logs] retention_years, default 5 */
-    int block_events;         /* events per block (default 4096) */
-    long segment_events;      /* events per segment before a new one starts (default 1048576) */
-    int zstd_level;           /* default 3 */
-    int tz_offset_min;        /* zone of times without one; default 540 (JST) */
-    int capacity_alarm_days;  /* warn when the disk fills within this many days (default 90) */
-    int recent_days;          /* 2-⑪: a server is "sending" if it logged within this (default 7) */
+    int retention_years;     /* [logs] retention_years, default 5 */
+    int block_events;        /* events per block (default 4096) */
+    long segment_events;     /* events per segment before a new one starts (default 1048576) */
+    int zstd_level;          /* default 3 */
+    int tz_offset_min;       /* zone of times without one; default 540 (JST) */
+    int capacity_alarm_days; /* warn when the disk fills within this many days (default 90) */
+    int recent_days;         /* 2-⑪: a server is "sending" if it logged within this (default 7) */
 } mm_logs_conf;
 
 /* Defaults, then [logs] of WS/mamori.conf when it exists. */
@@ -135,7 +136,7 @@ mm_rc mm_logs_conf_load(const char *ws_dir, mm_logs_conf *c, mm_error *err);
 /* The anchor kept in mamori.db (meta logs.head): the newest sealed segment and its seal, and
  * what retention pruned, so verify notices a removed newest segment. */
 typedef struct mm_logs_anchor {
-    uint64_t segno;          /* 0 = nothing sealed yet */
+    uint64_t segno; /* 0 = nothing sealed yet */
     uint8_t seal[32];
     uint64_t events;         /* events up to and including segno */
     uint64_t pruned_through; /* segments 1..pruned_through were pruned (0 = none) */
@@ -146,8 +147,8 @@ mm_rc mm_logs_anchor_get(mm_store *st, mm_logs_anchor *a, mm_error *err);
 mm_rc mm_logs_anchor_set(mm_store *st, const mm_logs_anchor *a, mm_error *err);
 
 /* Signing key: WS/logs/signing.key (0600, created when missing). OUT: sk, pk, *created. */
-mm_rc mm_logkey_load(const char *logs_dir, int create, uint8_t sk[64], uint8_t pk[32],
-                     int *created, mm_error *err);
+mm_rc mm_logkey_load(const char *logs_dir, int create, uint8_t sk[64], uint8_t pk[32], int *created,
+                     mm_error *err);
 /* Public key file: one line "mamori-logs-ed25519 <64 hex>". */
 mm_rc mm_logkey_write_public(const char *path, const uint8_t pk[32], mm_error *err);
 mm_rc mm_logkey_read_public(const char *path, uint8_t pk[32], mm_error *err);
@@ -177,10 +178,10 @@ void mm_logw_free(mm_logw **w);
 /* ---- queries ------------------------------------------------------------------------------- */
 
 typedef struct mm_logq {
-    int64_t since_ms, until_ms; /* [since, until); 0 = open */
+    int64_t since_ms, until_ms;      /* [since, until); 0 = open */
     const char *user, *src, *device; /* exact match (user case-insensitive); NULL = any */
-    int kind;                   /* -1 = any */
-    long limit;                 /* 0 = no limit */
+    int kind;                        /* -1 = any */
+    long limit;                      /* 0 = no limit */
 } mm_logq;
 
 typedef struct mm_logq_stats {
@@ -210,6 +211,17 @@ void mm_logv_report_release(mm_logv_report *r);
 mm_rc mm_logs_verify(const char *logs_dir, const uint8_t pk[32], const mm_logs_anchor *anchor,
                      mm_logv_report *r, mm_error *err);
 
+/* The result of the last `mamori logs verify` (meta logs.verified). */
+typedef struct mm_logs_verified {
+    int64_t at_ms; /* when; 0 = never verified */
+    int ok;        /* 1 intact, 0 problems found */
+    int with_key;  /* verified with an off-host key (--key) */
+    uint64_t segments, events, problems;
+} mm_logs_verified;
+
+mm_rc mm_logs_verified_get(mm_store *st, mm_logs_verified *v, mm_error *err);
+mm_rc mm_logs_verified_set(mm_store *st, const mm_logs_verified *v, mm_error *err);
+
 /* Sealed segment files (seg-NNNNNNNN.mms) in number order. OUT: *names (caller frees each
  * and the array), *n. */
 mm_rc mm_logs_list_segments(const char *logs_dir, char ***names, size_t *n, mm_error *err);
@@ -220,8 +232,8 @@ typedef struct mm_rules mm_rules;
 
 /* Loads every rules file in rules_dir (data/rules) and the facts the rules need from the
  * store (allow-lists, accounts, staff, assets). OUT: *out. */
-mm_rc mm_rules_load(const char *rules_dir, mm_store *st, const mm_logs_conf *conf,
-                    mm_rules **out, mm_error *err);
+mm_rc mm_rules_load(const char *rules_dir, mm_store *st, const mm_logs_conf *conf, mm_rules **out,
+                    mm_error *err);
 void mm_rules_event(mm_rules *r, const mm_event *ev);
 /* Alerts raised so far. */
 size_t mm_rules_alert_count(const mm_rules *r);
@@ -279,11 +291,11 @@ mm_rc mm_logs_counts_get(mm_store *st, mm_logs_counts *c, mm_error *err);
 
 /* Capacity of the store on disk. */
 typedef struct mm_logs_capacity {
-    uint64_t bytes;          /* segment files */
+    uint64_t bytes; /* segment files */
     uint64_t segments;
-    uint64_t free_bytes;     /* available to this user on the file system */
-    double growth_per_day;   /* bytes/day over the last 7 days of writes (or the store's age) */
-    double days_left;        /* free / growth; -1 when growth is 0 */
+    uint64_t free_bytes;   /* available to this user on the file system */
+    double growth_per_day; /* bytes/day over the last 7 days of writes (or the store's age) */
+    double days_left;      /* free / growth; -1 when growth is 0 */
     int64_t oldest_ms, newest_ms; /* event time range */
 } mm_logs_capacity;
 

@@ -123,9 +123,9 @@ typedef struct mm_footer {
     const uint8_t *last_hash; /* 32 */
     uint64_t key_id;
     uint32_t bloom_bits;
-    const uint8_t *index;     /* nblocks × 32 */
-    const uint8_t *bloom;     /* bloom_bits / 8 */
-    const uint8_t *sig;       /* 64, over bytes [0, sig - start) */
+    const uint8_t *index; /* nblocks × 32 */
+    const uint8_t *bloom; /* bloom_bits / 8 */
+    const uint8_t *sig;   /* 64, over bytes [0, sig - start) */
     const uint8_t *start;
 } mm_footer;
 
@@ -143,7 +143,7 @@ uint64_t mm_seg_number(const char *name);
 mm_rc mm_read_full(int fd, void *buf, size_t n, uint64_t off);
 mm_rc mm_write_full(int fd, const void *buf, size_t n);
 
-void mm_hex(const uint8_t *p, size_t n, char *out); /* out: 2n+1 */
+void mm_hex(const uint8_t *p, size_t n, char *out);  /* out: 2n+1 */
 int mm_unhex(const char *s, uint8_t *out, size_t n); /* 1 on success */
 
 #endif

@@ -22,8 +22,8 @@ uint64_t mm_logkey_id(const uint8_t pk[32])
     return mm_get_u64(h);
 }
 
-mm_rc mm_logkey_load(const char *logs_dir, int create, uint8_t sk[64], uint8_t pk[32],
-                     int *created, mm_error *err)
+mm_rc mm_logkey_load(const char *logs_dir, int create, uint8_t sk[64], uint8_t pk[32], int *created,
+                     mm_error *err)
 {
     char path[4096];
     char *data = NULL;
@@ -89,9 +89,10 @@ mm_rc mm_logkey_read_public(const char *path, uint8_t pk[32], mm_error *err)
         return rc;
     if (len < tl + 1 + 64 || strncmp(data, PUB_TAG, tl) != 0 || data[tl] != ' ' ||
         !mm_unhex(data + tl + 1, pk, 32))
-        rc = mm_error_set(err, MM_ERR_PARSE, path, 1, 1,
-                          "検証鍵ファイルの形式が違います（`mamori logs keygen -o FILE` で書き出した"
-                          "ファイルを指定してください） (not a Mamori log verification key)");
+        rc =
+            mm_error_set(err, MM_ERR_PARSE, path, 1, 1,
+                         "検証鍵ファイルの形式が違います（`mamori logs keygen -o FILE` で書き出した"
+                         "ファイルを指定してください） (not a Mamori log verification key)");
     free(data);
     return rc;
 }
@@ -135,6 +136,43 @@ mm_rc mm_logs_anchor_set(mm_store *st, const mm_logs_anchor *a, mm_error *err)
     snprintf(v, sizeof(v), "%llu %s %llu %llu %s", (unsigned long long)a->segno, seal,
              (unsigned long long)a->events, (unsigned long long)a->pruned_through, pseal);
     return mm_store_meta_set(st, "logs.head", v, err);
+}
+
+mm_rc mm_logs_verified_get(mm_store *st, mm_logs_verified *v, mm_error *err)
+{
+    char *s = NULL;
+    long long at = 0;
+    int ok = 0, key = 0;
+    unsigned long long segs = 0, evs = 0, probs = 0;
+    mm_rc rc;
+
+    memset(v, 0, sizeof(*v));
+    rc = mm_store_meta_get(st, "logs.verified", &s, err);
+    if (rc == MM_ERR_NOTFOUND) {
+        mm_error_clear(err);
+        return MM_OK;
+    }
+    if (rc != MM_OK)
+        return rc;
+    if (sscanf(s, "%lld %d %d %llu %llu %llu", &at, &ok, &key, &segs, &evs, &probs) == 6) {
+        v->at_ms = at;
+        v->ok = ok;
+        v->with_key = key;
+        v->segments = segs;
+        v->events = evs;
+        v->problems = probs;
+    }
+    free(s);
+    return MM_OK;
+}
+
+mm_rc mm_logs_verified_set(mm_store *st, const mm_logs_verified *v, mm_error *err)
+{
+    char s[160];
+    snprintf(s, sizeof(s), "%lld %d %d %llu %llu %llu", (long long)v->at_ms, v->ok, v->with_key,
+             (unsigned long long)v->segments, (unsigned long long)v->events,
+             (unsigned long long)v->problems);
+    return mm_store_meta_set(st, "logs.verified", s, err);
 }
 
 /* ---- [logs] settings -------------------------------------------------------------------- */

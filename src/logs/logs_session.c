@@ -13,7 +13,10 @@
 
 #define READ_CHUNK (4u * 1024 * 1024)
 #define MAX_SOURCES 65536
-#define ALERT_FLUSH 10000 /* alerts held before they are written to the store */ /* distinct hosts tracked per session; beyond, counted under "*" */
+#define ALERT_FLUSH                                                                                \
+    10000 /* alerts held before they are written to the store */ /* distinct hosts tracked per     \
+                                                                    session; beyond, counted under \
+                                                                    "*" */
 
 typedef struct src_stat {
     char *host;
@@ -224,7 +227,6 @@ mm_rc mm_logsess_file(mm_logsess *s, const char *path, const mm_log_parser *p, i
     }
     if (rc == MM_OK && mm_framer_finish(&fr, &msg, &len, &trunc) == MM_OK)
         rc = mm_logsess_message(s, pc, p, pidx, msg, len, trunc, err);
-    s->c.skipped += 0;
     mm_framer_release(&fr);
     free(pc);
     free(buf);

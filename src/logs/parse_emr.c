@@ -12,12 +12,12 @@ static const struct {
     const char *name;
     int col;
 } headers[] = {
-    {"time", C_TIME},         {"timestamp", C_TIME},    {"日時", C_TIME},
-    {"時刻", C_TIME},         {"user", C_USER},         {"user_id", C_USER},
-    {"利用者", C_USER},       {"ユーザー", C_USER},     {"利用者ID", C_USER},
-    {"patient_id", C_PATIENT}, {"patient", C_PATIENT},  {"患者ID", C_PATIENT},
-    {"患者番号", C_PATIENT},  {"action", C_ACTION},     {"操作", C_ACTION},
-    {"terminal", C_TERMINAL}, {"端末", C_TERMINAL},     {"端末名", C_TERMINAL},
+    {"time", C_TIME},          {"timestamp", C_TIME},  {"日時", C_TIME},
+    {"時刻", C_TIME},          {"user", C_USER},       {"user_id", C_USER},
+    {"利用者", C_USER},        {"ユーザー", C_USER},   {"利用者ID", C_USER},
+    {"patient_id", C_PATIENT}, {"patient", C_PATIENT}, {"患者ID", C_PATIENT},
+    {"患者番号", C_PATIENT},   {"action", C_ACTION},   {"操作", C_ACTION},
+    {"terminal", C_TERMINAL},  {"端末", C_TERMINAL},   {"端末名", C_TERMINAL},
 };
 
 /* Words in the action column that mean the access was refused. */

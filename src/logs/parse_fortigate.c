@@ -6,19 +6,35 @@
  */
 #include "logs_int.h"
 
-enum { K_DATE, K_TIME, K_TZ, K_DEVNAME, K_LOGID, K_ACTION, K_USER, K_REMIP, K_SRCIP, K_CFGPATH,
-       K_CFGOBJ, K_UI, K_STATUS, K_SUBTYPE, K_EVENTTIME, K__COUNT };
+enum {
+    K_DATE,
+    K_TIME,
+    K_TZ,
+    K_DEVNAME,
+    K_LOGID,
+    K_ACTION,
+    K_USER,
+    K_REMIP,
+    K_SRCIP,
+    K_CFGPATH,
+    K_CFGOBJ,
+    K_UI,
+    K_STATUS,
+    K_SUBTYPE,
+    K_EVENTTIME,
+    K__COUNT
+};
 
 static const struct {
     const char *key;
     uint8_t len;
     uint8_t slot;
 } keys[] = {
-    {"date", 4, K_DATE},         {"time", 4, K_TIME},       {"tz", 2, K_TZ},
-    {"devname", 7, K_DEVNAME},   {"logid", 5, K_LOGID},     {"action", 6, K_ACTION},
-    {"user", 4, K_USER},         {"remip", 5, K_REMIP},     {"srcip", 5, K_SRCIP},
-    {"cfgpath", 7, K_CFGPATH},   {"cfgobj", 6, K_CFGOBJ},   {"ui", 2, K_UI},
-    {"status", 6, K_STATUS},     {"subtype", 7, K_SUBTYPE}, {"eventtime", 9, K_EVENTTIME},
+    {"date", 4, K_DATE},       {"time", 4, K_TIME},       {"tz", 2, K_TZ},
+    {"devname", 7, K_DEVNAME}, {"logid", 5, K_LOGID},     {"action", 6, K_ACTION},
+    {"user", 4, K_USER},       {"remip", 5, K_REMIP},     {"srcip", 5, K_SRCIP},
+    {"cfgpath", 7, K_CFGPATH}, {"cfgobj", 6, K_CFGOBJ},   {"ui", 2, K_UI},
+    {"status", 6, K_STATUS},   {"subtype", 7, K_SUBTYPE}, {"eventtime", 9, K_EVENTTIME},
 };
 
 /* Log ids (10 digits as FortiOS writes them in logid="...") → kind. */

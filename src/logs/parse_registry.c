@@ -18,8 +18,7 @@ const mm_log_parser mm_log_parsers[] = {
      mm_parse_fortigate},
     {"windows-json", "Windows Security events as JSON lines (one event object per line)",
      mm_parse_winjson},
-    {"emr-csv", "EMR access log CSV: time, user, patient id, action, terminal",
-     mm_parse_emr_csv},
+    {"emr-csv", "EMR access log CSV: time, user, patient id, action, terminal", mm_parse_emr_csv},
     {"auto", "decide per line: JSON, FortiGate key=value, or syslog", parse_auto},
 };
 
@@ -77,6 +76,10 @@ mm_rc mm_log_parse(mm_parse_ctx *c, const mm_log_parser *p, int idx, const char 
         ev->format = (uint8_t)idx;
         ev->kind = MM_EVK_UNPARSED;
         ev->time_ms = t;
+    }
+    if (ev->time_ms == 0) { /* no usable time in the line: when it was received */
+        ev->time_ms = c->now_ms;
+        ev->flags |= MM_EVFL_RECEIVED_TIME;
     }
     if (c->device)
         ev->f[MM_EVF_DEVICE] = mm_sv_make(c->device, strlen(c->device));

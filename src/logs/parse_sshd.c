@@ -27,7 +27,10 @@ typedef struct sshd_rule {
                     2: "for user USER", 3: "user USER ADDR port" */
 } sshd_rule;
 
-#define R(s, k, o, h) {s, sizeof(s) - 1, k, o, h}
+#define R(s, k, o, h)                                                                              \
+    {                                                                                              \
+        s, sizeof(s) - 1, k, o, h                                                                  \
+    }
 static const sshd_rule rules[] = {
     R("Accepted ", MM_EVK_LOGON, MM_OUT_SUCCESS, 0),
     R("Failed ", MM_EVK_LOGON_FAILURE, MM_OUT_FAILURE, 0),
@@ -82,8 +85,7 @@ mm_rc mm_parse_sshd_msg(mm_parse_ctx *c, const char *msg, size_t len, mm_event *
             if (!user_from(p, n, 1, ev))
                 return MM_ERR_PARSE;
             break;
-        default:
-            break;
+        default: break;
         }
         return MM_OK;
     }

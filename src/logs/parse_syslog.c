@@ -159,8 +159,8 @@ static mm_rc bsd_time(mm_parse_ctx *c, const char *p, int64_t *ms)
     h = two(p + 7);
     mi = two(p + 10);
     s = two(p + 13);
-    if (d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60 ||
-        p[6] != ' ' || p[9] != ':' || p[12] != ':')
+    if (d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60 || p[6] != ' ' ||
+        p[9] != ':' || p[12] != ':')
         return MM_ERR_PARSE;
     /* year of now in the local zone: 365.2425 days per year is close enough to pick it */
     y = 1970 + (days * 400) / 146097;
@@ -187,8 +187,7 @@ mm_rc mm_parse_rfc3164(mm_parse_ctx *c, const char *line, size_t len, mm_event *
         i += 16;
     } else if (len - i >= 20 && line[i] >= '0' && line[i] <= '9') {
         e = token(line, len, i);
-        if (mm_time_parse_iso(line + i, e - i, c->tz_off_min, &ev->time_ms) != MM_OK ||
-            e >= len)
+        if (mm_time_parse_iso(line + i, e - i, c->tz_off_min, &ev->time_ms) != MM_OK || e >= len)
             return MM_ERR_PARSE;
         i = e + 1;
     } else {

@@ -20,8 +20,8 @@ static const win_row win_ids[] = {
     {4624, MM_EVK_LOGON, MM_OUT_SUCCESS, "TargetUserName", "IpAddress", "LogonType", 0},
     {4625, MM_EVK_LOGON_FAILURE, MM_OUT_FAILURE, "TargetUserName", "IpAddress", "LogonType", 0},
     {4634, MM_EVK_LOGOFF, MM_OUT_SUCCESS, "TargetUserName", NULL, "LogonType", 0},
-    {4648, MM_EVK_EXPLICIT_LOGON, MM_OUT_SUCCESS, "SubjectUserName", "IpAddress",
-     "TargetUserName", 0},
+    {4648, MM_EVK_EXPLICIT_LOGON, MM_OUT_SUCCESS, "SubjectUserName", "IpAddress", "TargetUserName",
+     0},
     {4720, MM_EVK_ACCOUNT_CREATED, MM_OUT_SUCCESS, "TargetUserName", NULL, "SubjectUserName", 0},
     {4722, MM_EVK_ACCOUNT_ENABLED, MM_OUT_SUCCESS, "TargetUserName", NULL, "SubjectUserName", 0},
     {4725, MM_EVK_ACCOUNT_DISABLED, MM_OUT_SUCCESS, "TargetUserName", NULL, "SubjectUserName", 0},
@@ -51,11 +51,15 @@ static mm_sv put(mm_parse_ctx *c, const char *s)
     return mm_scratch_put(c, s, strlen(s));
 }
 
+#define MAX_MS 253402300799999LL /* 9999-12-31T23:59:59.999Z */
+
 /* "2025-11-20T00:15:02.1234567Z" or "/Date(1763597702123)/". */
 static int win_time(mm_parse_ctx *c, json_t *v, int64_t *ms)
 {
     const char *s;
     if (json_is_integer(v)) {
+        if (json_integer_value(v) < 0 || json_integer_value(v) > MAX_MS)
+            return 0;
         *ms = (int64_t)json_integer_value(v);
         return 1;
     }
@@ -65,7 +69,7 @@ static int win_time(mm_parse_ctx *c, json_t *v, int64_t *ms)
     if (strncmp(s, "/Date(", 6) == 0) {
         char *end;
         long long x = strtoll(s + 6, &end, 10);
-        if (end == s + 6)
+        if (end == s + 6 || x < 0 || x > MAX_MS)
             return 0;
         *ms = x;
         return 1;

@@ -14,11 +14,11 @@
 
 #include "logs_int.h"
 
-#define MAX_RING 1000         /* largest count / failures a rule may ask for */
-#define MAX_KEYS (1u << 20)   /* distinct keys a rule tracks; beyond, new keys are not tracked */
-#define MAX_ALERTS 100000     /* alerts held before storing */
-#define ALERT_EVENTS 10       /* events kept with an alert */
-#define RAW_KEEP 2048         /* bytes of each raw line kept with an alert */
+#define MAX_RING 1000       /* largest count / failures a rule may ask for */
+#define MAX_KEYS (1u << 20) /* distinct keys a rule tracks; beyond, new keys are not tracked */
+#define MAX_ALERTS 100000   /* alerts held before storing */
+#define ALERT_EVENTS 10     /* events kept with an alert */
+#define RAW_KEEP 2048       /* bytes of each raw line kept with an alert */
 
 typedef struct ev_ref {
     int64_t t;
@@ -38,9 +38,10 @@ typedef struct alert {
 
 /* Per-key state: a ring of recent events and the time of the last alert. */
 typedef struct kstate {
-    char *key;
     uint64_t hash;
     size_t keylen;
+    char kbuf[40]; /* short keys live here, next to the hash (no pointer chase on lookup) */
+    char *key;     /* kbuf, or a heap copy of a longer key */
     ev_ref *ring;
     int head, n;
     int64_t last_alert;
@@ -57,19 +58,19 @@ typedef struct rule {
     char id[64];
     char severity[16];
     char *title_ja, *title_en;
-    uint32_t kinds;      /* bit per mm_event_kind; 0 = the type's default */
-    int by_source;       /* threshold: key is the source address, else the user */
-    int count;           /* threshold count / failures before a success */
+    uint32_t kinds; /* bit per mm_event_kind; 0 = the type's default */
+    int by_source;  /* threshold: key is the source address, else the user */
+    int count;      /* threshold count / failures before a success */
     int64_t window_ms;
     int64_t cooldown_ms;
-    int weekdays;        /* calendar: bit 0 = Sunday … bit 6 = Saturday */
+    int weekdays; /* calendar: bit 0 = Sunday … bit 6 = Saturday */
     int start_min, end_min;
-    int64_t *holidays;   /* days since 1970 (local) */
+    int64_t *holidays; /* days since 1970 (local) */
     size_t nholidays;
     char **groups;
     size_t ngroups;
     kmap state;
-    uint64_t untracked;  /* events whose key did not fit in the state map */
+    uint64_t untracked; /* events whose key did not fit in the state map */
 } rule;
 
 typedef struct rule_type {
@@ -135,6 +136,8 @@ static kstate *kmap_get(kmap *m, const char *key, size_t kn, int ring, uint64_t 
                 while (nv[p].key)
                     p = (p + 1) & (ncap - 1);
                 nv[p] = m->v[j];
+                if (m->v[j].key == m->v[j].kbuf) /* moved: point at its own buffer */
+                    nv[p].key = nv[p].kbuf;
             }
         free(m->v);
         m->v = nv;
@@ -146,7 +149,8 @@ static kstate *kmap_get(kmap *m, const char *key, size_t kn, int ring, uint64_t 
             return &m->v[i];
         i = (i + 1) & (m->cap - 1);
     }
-    m->v[i].key = mm_xmalloc(kn + 1); /* keys are given already normalised */
+    /* keys are given already normalised */
+    m->v[i].key = kn < sizeof(m->v[i].kbuf) ? m->v[i].kbuf : mm_xmalloc(kn + 1);
     memcpy(m->v[i].key, key, kn);
     m->v[i].key[kn] = '\0';
     m->v[i].hash = h;
@@ -161,7 +165,8 @@ static void kmap_free(kmap *m)
 {
     for (size_t i = 0; i < m->cap; i++)
         if (m->v[i].key) {
-            free(m->v[i].key);
+            if (m->v[i].key != m->v[i].kbuf)
+                free(m->v[i].key);
             free(m->v[i].ring);
         }
     free(m->v);
@@ -294,7 +299,7 @@ static void event_threshold(mm_rules *R, rule *r, const mm_event *ev)
         return;
     for (uint32_t i = 0; i < key.n; i++)
         norm[i] = (!r->by_source && key.p[i] >= 'A' && key.p[i] <= 'Z') ? (char)(key.p[i] + 32)
-                                                                         : key.p[i];
+                                                                        : key.p[i];
     norm[key.n] = '\0';
     if (!(s = kmap_get(&r->state, norm, key.n, r->count, &r->untracked)))
         return;
@@ -317,14 +322,15 @@ static void event_threshold(mm_rules *R, rule *r, const mm_event *ev)
     {
         char subject[320], ja[512], en[512];
         alert *a;
-        snprintf(subject, sizeof(subject), "%s:%.*s", r->by_source ? "source" : "user",
-                 (int)key.n, norm);
+        snprintf(subject, sizeof(subject), "%s:%.*s", r->by_source ? "source" : "user", (int)key.n,
+                 norm);
         if (!(a = alert_new(R, r, subject, o.t)))
             return;
         a->last = ev->time_ms;
         a->count = r->count;
-        snprintf(ja, sizeof(ja), "%s %.*s: %ld 秒以内に %d 回", r->by_source ? "接続元" : "アカウント",
-                 (int)key.n, key.p, (long)(r->window_ms / 1000), r->count);
+        snprintf(ja, sizeof(ja), "%s %.*s: %ld 秒以内に %d 回",
+                 r->by_source ? "接続元" : "アカウント", (int)key.n, key.p,
+                 (long)(r->window_ms / 1000), r->count);
         snprintf(en, sizeof(en), "%s %.*s: %d times within %ld s",
                  r->by_source ? "source" : "account", (int)key.n, key.p, r->count,
                  (long)(r->window_ms / 1000));
@@ -386,8 +392,8 @@ static void event_saf(mm_rules *R, rule *r, const mm_event *ev)
             a->count = s->n + 1;
             snprintf(ja, sizeof(ja), "アカウント %.*s: %d 回の失敗の後に成功（%s）", (int)u.n, u.p,
                      s->n, mm_event_kind_name(ev->kind));
-            snprintf(en, sizeof(en), "account %.*s: success (%s) after %d failures", (int)u.n,
-                     u.p, mm_event_kind_name(ev->kind), s->n);
+            snprintf(en, sizeof(en), "account %.*s: success (%s) after %d failures", (int)u.n, u.p,
+                     mm_event_kind_name(ev->kind), s->n);
             alert_detail(a, ja, en);
             ring_to_alert(a, s, r->count);
             if (a->nev == ALERT_EVENTS)
@@ -427,8 +433,8 @@ static const allow *find_allow(const mm_rules *R, mm_sv device)
         d[i] = (device.p[i] >= 'A' && device.p[i] <= 'Z') ? (char)(device.p[i] + 32) : device.p[i];
     d[device.n] = '\0';
     /* host name or address → asset name (pairs sorted by host) */
-    hit = R->nhosts ? bsearch(&key, R->host_to_asset, R->nhosts, 2 * sizeof(char *), cmp_str)
-                    : NULL;
+    hit =
+        R->nhosts ? bsearch(&key, R->host_to_asset, R->nhosts, 2 * sizeof(char *), cmp_str) : NULL;
     if (hit)
         key = hit[1];
     res = bsearch(&key, R->allows, R->nallows, sizeof(allow), cmp_str);
@@ -515,7 +521,7 @@ static void event_roster(mm_rules *R, rule *r, const mm_event *ev)
         for (size_t i = lo; i < R->naccounts && strcmp(R->accounts[i].login, lk) == 0; i++) {
             const account *ac = &R->accounts[i];
             if (!found)
-            found = ac;
+                found = ac;
             if (ac->enabled) {
                 any_enabled = 1;
                 if (ac->left_on[0])
@@ -585,7 +591,8 @@ static mm_rc compile_calendar(rule *r, json_t *j, const char *file, mm_error *er
     r->weekdays = 0x3e; /* Monday to Friday */
     if (json_is_array(wd)) {
         r->weekdays = 0;
-        json_array_foreach(wd, i, v) {
+        json_array_foreach(wd, i, v)
+        {
             int ok = 0;
             for (int d = 0; d < 7; d++)
                 if (json_is_string(v) && strcmp(json_string_value(v), wdays[d]) == 0) {
@@ -598,7 +605,8 @@ static mm_rc compile_calendar(rule *r, json_t *j, const char *file, mm_error *er
     }
     if (json_is_array(hol)) {
         r->holidays = mm_xcalloc(json_array_size(hol) + 1, sizeof(int64_t));
-        json_array_foreach(hol, i, v) {
+        json_array_foreach(hol, i, v)
+        {
             int64_t ms;
             char buf[40];
             if (!json_is_string(v))
@@ -632,15 +640,14 @@ static void event_calendar(mm_rules *R, rule *r, const mm_event *ev)
     mm_time_format(ev->time_ms, R->tz_off_min, when, sizeof(when));
     if (r->cooldown_ms > 0) { /* one alert per user per cooldown; later ones are counted in */
         kstate *s;
-        snprintf(subject, sizeof(subject), "%.*s", (int)ev->f[MM_EVF_USER].n,
-                 ev->f[MM_EVF_USER].p);
+        snprintf(subject, sizeof(subject), "%.*s", (int)ev->f[MM_EVF_USER].n, ev->f[MM_EVF_USER].p);
         if ((s = kmap_get(&r->state, subject, strlen(subject), 1, &r->untracked)) != NULL) {
             if (s->last_alert != INT64_MIN && ev->time_ms - s->last_alert < r->cooldown_ms) {
                 alert *prev = key_alert(R, r, s);
-                if (prev) {
+                if (prev) { /* later events of the same stretch: their numbers only */
                     prev->count++;
                     prev->last = ev->time_ms;
-                    alert_event(prev, ev->seq, ev);
+                    alert_event(prev, ev->seq, NULL);
                 }
                 return;
             }
@@ -652,9 +659,9 @@ static void event_calendar(mm_rules *R, rule *r, const mm_event *ev)
              ev->f[MM_EVF_USER].p, when);
     if (!(a = alert_new(R, r, subject, ev->time_ms)))
         return;
-    snprintf(ja, sizeof(ja), "%.*s が業務時間外（%s、%s）に %.*s から %s", (int)ev->f[MM_EVF_USER].n,
-             ev->f[MM_EVF_USER].p, when, wdays[wd], (int)ev->f[MM_EVF_SRC].n, ev->f[MM_EVF_SRC].p,
-             mm_event_kind_label(ev->kind));
+    snprintf(ja, sizeof(ja), "%.*s が業務時間外（%s、%s）に %.*s から %s",
+             (int)ev->f[MM_EVF_USER].n, ev->f[MM_EVF_USER].p, when, wdays[wd],
+             (int)ev->f[MM_EVF_SRC].n, ev->f[MM_EVF_SRC].p, mm_event_kind_label(ev->kind));
     snprintf(en, sizeof(en), "%.*s: %s outside working hours (%s, %s) from %.*s",
              (int)ev->f[MM_EVF_USER].n, ev->f[MM_EVF_USER].p, mm_event_kind_name(ev->kind), when,
              wdays[wd], (int)ev->f[MM_EVF_SRC].n, ev->f[MM_EVF_SRC].p);
@@ -671,7 +678,8 @@ static mm_rc compile_new_admin(rule *r, json_t *j, const char *file, mm_error *e
     if (!json_is_array(g))
         return bad(err, file, r, "groups is a list of group names");
     r->groups = mm_xcalloc(json_array_size(g) + 1, sizeof(char *));
-    json_array_foreach(g, i, v) {
+    json_array_foreach(g, i, v)
+    {
         if (!json_is_string(v))
             return bad(err, file, r, "groups is a list of group names");
         r->groups[r->ngroups++] = mm_xstrdup(json_string_value(v));
@@ -757,7 +765,8 @@ static mm_rc load_file(mm_rules *R, const char *path, mm_error *err)
                           "{\"rules\": [...]})");
         goto out;
     }
-    json_array_foreach(list, i, j) {
+    json_array_foreach(list, i, j)
+    {
         rule *r;
         const char *id = json_string_value(json_object_get(j, "id"));
         const char *type = json_string_value(json_object_get(j, "type"));
@@ -767,9 +776,9 @@ static mm_rc load_file(mm_rules *R, const char *path, mm_error *err)
         const rule_type *rt = NULL;
 
         if (!id || !type) {
-            rc = mm_error_set(err, MM_ERR_PARSE, path, 0, 0,
-                              "rules[%zu]: \"id\" と \"type\" が必要です (id and type are required)",
-                              i);
+            rc = mm_error_set(
+                err, MM_ERR_PARSE, path, 0, 0,
+                "rules[%zu]: \"id\" と \"type\" が必要です (id and type are required)", i);
             goto out;
         }
         for (size_t t = 0; t < MM_ARRAY_LEN(rule_types); t++)
@@ -798,11 +807,13 @@ static mm_rc load_file(mm_rules *R, const char *path, mm_error *err)
         r->kinds = rt->default_kinds;
         if (json_is_array(kinds)) {
             r->kinds = 0;
-            json_array_foreach(kinds, ki, k) {
+            json_array_foreach(kinds, ki, k)
+            {
                 int kind;
                 if (!json_is_string(k) ||
                     mm_event_kind_parse(json_string_value(k), &kind) != MM_OK) {
-                    rc = bad(err, path, r, "kinds lists event kinds (logon, logon-failure, vpn-up …)");
+                    rc = bad(err, path, r,
+                             "kinds lists event kinds (logon, logon-failure, vpn-up …)");
                     goto out;
                 }
                 r->kinds |= KBIT(kind);
@@ -842,8 +853,9 @@ static mm_rc load_facts(mm_rules *R, mm_store *st, mm_error *err)
     sqlite3_finalize(s);
     s = NULL;
     if (rc == MM_OK)
-        rc = mm_store_prepare(st, "SELECT lower(host), lower(name) FROM asset WHERE host <> '' "
-                                  "UNION SELECT lower(ip), lower(name) FROM asset WHERE ip <> ''",
+        rc = mm_store_prepare(st,
+                              "SELECT lower(host), lower(name) FROM asset WHERE host <> '' "
+                              "UNION SELECT lower(ip), lower(name) FROM asset WHERE ip <> ''",
                               &s, err);
     while (rc == MM_OK && sqlite3_step(s) == SQLITE_ROW) {
         R->host_to_asset = mm_xrealloc(R->host_to_asset, (R->nhosts + 1) * 2 * sizeof(char *));
@@ -893,8 +905,8 @@ int mm_rules_source_allowed(const mm_rules *R, mm_sv device, mm_sv src)
     return 0;
 }
 
-mm_rc mm_rules_load(const char *rules_dir, mm_store *st, const mm_logs_conf *conf,
-                    mm_rules **out, mm_error *err)
+mm_rc mm_rules_load(const char *rules_dir, mm_store *st, const mm_logs_conf *conf, mm_rules **out,
+                    mm_error *err)
 {
     mm_rules *R = mm_xcalloc(1, sizeof(*R));
     DIR *d = opendir(rules_dir);

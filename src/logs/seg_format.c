@@ -96,7 +96,7 @@ mm_rc mm_blockb_add(mm_blockb *b, const mm_event *ev)
         b->tmin = ev->time_ms;
     if (b->n == 0 || ev->time_ms > b->tmax)
         b->tmax = ev->time_ms;
-    put_varint(&b->times, zigzag(ev->time_ms - b->prev_t));
+    put_varint(&b->times, zigzag((int64_t)((uint64_t)ev->time_ms - (uint64_t)b->prev_t)));
     b->prev_t = ev->time_ms;
     b->bytes.data[b->bytes.len++] = (char)ev->kind;
     b->bytes.data[b->bytes.len++] = (char)ev->outcome;
@@ -159,7 +159,7 @@ mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event
     for (size_t i = 0; i < n; i++) {
         if (!mm_get_varint(p, len, &pos, &v))
             goto bad;
-        t += unzigzag(v);
+        t = (int64_t)((uint64_t)t + (uint64_t)unzigzag(v)); /* wraps, never overflows */
         ev[i].time_ms = t;
         ev[i].seq = first_seq + i;
     }
@@ -308,8 +308,8 @@ mm_rc mm_footer_parse(const uint8_t *p, size_t flen, mm_footer *f)
     if (f->len != flen || f->bloom_bits % 8 != 0 || mm_get_u32(p + 100) != MM_BLOOM_K ||
         f->nblocks > (flen / MM_FTR_INDEX_ENTRY))
         return MM_ERR_PARSE;
-    need = (size_t)MM_FTR_FIXED_LEN + (size_t)f->nblocks * MM_FTR_INDEX_ENTRY +
-           f->bloom_bits / 8 + MM_SIG_LEN + MM_TRAILER_LEN;
+    need = (size_t)MM_FTR_FIXED_LEN + (size_t)f->nblocks * MM_FTR_INDEX_ENTRY + f->bloom_bits / 8 +
+           MM_SIG_LEN + MM_TRAILER_LEN;
     if (need != flen)
         return MM_ERR_PARSE;
     f->index = p + MM_FTR_FIXED_LEN;

@@ -62,8 +62,7 @@ static int nthreads(void)
 
 /* Checks one segment file; updates *prev (expected header link in, seal out) and *seq. */
 static void verify_segment(const char *dir, const char *name, uint64_t expect_no,
-                           const uint8_t pk[32], uint8_t prev[32], uint64_t *seq,
-                           mm_logv_report *r)
+                           const uint8_t pk[32], uint8_t prev[32], uint64_t *seq, mm_logv_report *r)
 {
     char path[4400];
     int fd;
@@ -102,27 +101,31 @@ static void verify_segment(const char *dir, const char *name, uint64_t expect_no
         return;
     }
     if (segno != expect_no)
-        PROBLEM(r, "%s: 区画 %llu〜%llu がありません（削除されています） / segments %llu-%llu "
-                   "are missing (removed)\n",
+        PROBLEM(r,
+                "%s: 区画 %llu〜%llu がありません（削除されています） / segments %llu-%llu "
+                "are missing (removed)\n",
                 name, (unsigned long long)expect_no, (unsigned long long)segno - 1,
                 (unsigned long long)expect_no, (unsigned long long)segno - 1);
     if (memcmp(map, MM_SEG_MAGIC, 8) != 0 || mm_get_u64(map + 16) != segno) {
-        PROBLEM(r, "%s: ヘッダーが不正です（番号 %llu） / header damaged or renamed (number "
-                   "%llu inside)\n",
+        PROBLEM(r,
+                "%s: ヘッダーが不正です（番号 %llu） / header damaged or renamed (number "
+                "%llu inside)\n",
                 name, (unsigned long long)mm_get_u64(map + 16),
                 (unsigned long long)mm_get_u64(map + 16));
     }
     first = mm_get_u64(map + 24);
     if (memcmp(map + 32, prev, 32) != 0 && segno == expect_no)
-        PROBLEM(r, "%s: 前の区画とつながりません（前の区画が差し替えられたか、この区画が別の保管庫の"
-                   "もの） / does not chain to the previous segment (the previous one was "
-                   "replaced, or this one comes from elsewhere)\n",
+        PROBLEM(r,
+                "%s: 前の区画とつながりません（前の区画が差し替えられたか、この区画が別の保管庫の"
+                "もの） / does not chain to the previous segment (the previous one was "
+                "replaced, or this one comes from elsewhere)\n",
                 name);
     if (*seq != UINT64_MAX && first != *seq && segno == expect_no)
-        PROBLEM(r, "%s: 事象番号 %llu から始まるはずが %llu から / events should start at %llu, "
-                   "start at %llu\n",
-                name, (unsigned long long)*seq, (unsigned long long)first,
-                (unsigned long long)*seq, (unsigned long long)first);
+        PROBLEM(r,
+                "%s: 事象番号 %llu から始まるはずが %llu から / events should start at %llu, "
+                "start at %llu\n",
+                name, (unsigned long long)*seq, (unsigned long long)first, (unsigned long long)*seq,
+                (unsigned long long)first);
     mm_seg_header_hash(map, chain);
 
     have_footer = 0;
@@ -136,8 +139,9 @@ static void verify_segment(const char *dir, const char *name, uint64_t expect_no
         }
     }
     if (!have_footer)
-        PROBLEM(r, "%s: 末尾（署名付きフッター）がありません。切り詰められたか壊れています / no "
-                   "signed footer: the segment was truncated or its end damaged\n",
+        PROBLEM(r,
+                "%s: 末尾（署名付きフッター）がありません。切り詰められたか壊れています / no "
+                "signed footer: the segment was truncated or its end damaged\n",
                 name);
 
     /* 1: find the blocks; 2: hash their compressed bytes on every core; 3: walk the chain */
@@ -146,19 +150,20 @@ static void verify_segment(const char *dir, const char *name, uint64_t expect_no
         hash_job jobs[MAX_THREADS];
         pthread_t th[MAX_THREADS];
         int nth = nthreads();
-        uint8_t (*inner)[32];
+        uint8_t(*inner)[32];
         uint64_t eseq = first;
         while (pos < end) {
             const uint8_t *h = map + pos;
             if (end - pos < MM_BLK_HEADER_LEN || memcmp(h, MM_BLK_MAGIC, 4) != 0) {
-                PROBLEM(r, "%s block %zu (offset %zu): ブロックの境界が壊れています（切り詰めか"
-                           "改ざん） / block header damaged (truncated or changed)\n",
+                PROBLEM(r,
+                        "%s block %zu (offset %zu): ブロックの境界が壊れています（切り詰めか"
+                        "改ざん） / block header damaged (truncated or changed)\n",
                         name, noffs, pos);
                 break;
             }
             if (mm_get_u32(h + 4) > end - pos - MM_BLK_HEADER_LEN) {
-                PROBLEM(r, "%s block %zu (events %llu-): 切り詰められています / truncated\n",
-                        name, noffs, (unsigned long long)mm_get_u64(h + 16));
+                PROBLEM(r, "%s block %zu (events %llu-): 切り詰められています / truncated\n", name,
+                        noffs, (unsigned long long)mm_get_u64(h + 16));
                 break;
             }
             if (noffs == capoffs) {
@@ -193,15 +198,17 @@ static void verify_segment(const char *dir, const char *name, uint64_t expect_no
             uint64_t bseq = mm_get_u64(h + 16);
             uint8_t hash[32];
             if (bseq != eseq)
-                PROBLEM(r, "%s block %u: 事象 %llu からのはずが %llu から（削除または並べ替え） / "
-                           "should hold events from %llu, holds from %llu (removed or "
-                           "reordered)\n",
+                PROBLEM(r,
+                        "%s block %u: 事象 %llu からのはずが %llu から（削除または並べ替え） / "
+                        "should hold events from %llu, holds from %llu (removed or "
+                        "reordered)\n",
                         name, blocks, (unsigned long long)eseq, (unsigned long long)bseq,
                         (unsigned long long)eseq, (unsigned long long)bseq);
             mm_block_hash_outer(chain, h, inner[k], hash);
             if (memcmp(hash, h + 40, 32) != 0)
-                PROBLEM(r, "%s block %u (events %llu-%llu): 内容が変更されたか並べ替えられています"
-                           "（ハッシュ不一致） / changed or reordered (hash mismatch)\n",
+                PROBLEM(r,
+                        "%s block %u (events %llu-%llu): 内容が変更されたか並べ替えられています"
+                        "（ハッシュ不一致） / changed or reordered (hash mismatch)\n",
                         name, blocks, (unsigned long long)bseq,
                         (unsigned long long)(bseq + cnt - (cnt ? 1 : 0)));
             memcpy(chain, h + 40, 32); /* go on from the stored hash to localise further damage */
@@ -218,23 +225,25 @@ static void verify_segment(const char *dir, const char *name, uint64_t expect_no
     if (have_footer) {
         size_t signed_len = (size_t)(f.sig - f.start);
         if (crypto_sign_verify_detached(f.sig, f.start, signed_len, pk) != 0)
-            PROBLEM(r, "%s: 署名が検証鍵と合いません（フッターの改ざんか、別の鍵で署名された差し"
-                       "替え） / signature does not verify with the key (footer changed, or the "
-                       "segment was replaced and signed with another key)\n",
+            PROBLEM(r,
+                    "%s: 署名が検証鍵と合いません（フッターの改ざんか、別の鍵で署名された差し"
+                    "替え） / signature does not verify with the key (footer changed, or the "
+                    "segment was replaced and signed with another key)\n",
                     name);
-        if (f.segno != segno || f.first_seq != first || f.events != events ||
-            f.nblocks != blocks || memcmp(f.last_hash, chain, 32) != 0)
-            PROBLEM(r, "%s: フッターの記録（%u ブロック、%llu 件）と中身（%u ブロック、%llu 件）が"
-                       "違います（ブロックの削除・追加） / footer says %u blocks, %llu events; "
-                       "the file holds %u blocks, %llu events (blocks removed or added)\n",
+        if (f.segno != segno || f.first_seq != first || f.events != events || f.nblocks != blocks ||
+            memcmp(f.last_hash, chain, 32) != 0)
+            PROBLEM(r,
+                    "%s: フッターの記録（%u ブロック、%llu 件）と中身（%u ブロック、%llu 件）が"
+                    "違います（ブロックの削除・追加） / footer says %u blocks, %llu events; "
+                    "the file holds %u blocks, %llu events (blocks removed or added)\n",
                     name, f.nblocks, (unsigned long long)f.events, blocks,
                     (unsigned long long)events, f.nblocks, (unsigned long long)f.events, blocks,
                     (unsigned long long)events);
         else
             for (uint32_t b = 0; b < blocks; b++)
                 if (mm_get_u64(f.index + (size_t)b * MM_FTR_INDEX_ENTRY) != offs[b]) {
-                    PROBLEM(r, "%s block %u: 索引の位置が違います / index offset differs\n",
-                            name, b);
+                    PROBLEM(r, "%s block %u: 索引の位置が違います / index offset differs\n", name,
+                            b);
                     break;
                 }
         crypto_generichash(prev, 32, f.start, f.len - MM_TRAILER_LEN, NULL, 0);
@@ -267,22 +276,25 @@ mm_rc mm_logs_verify(const char *logs_dir, const uint8_t pk[32], const mm_logs_a
     for (size_t i = 0; i < n; i++) {
         uint64_t no = mm_seg_number(names[i]);
         if (i == 0 && no < expect) {
-            PROBLEM(r, "%s: 保存期間で削除済みのはずの区画があります / present although recorded as "
-                       "pruned\n",
+            PROBLEM(r,
+                    "%s: 保存期間で削除済みのはずの区画があります / present although recorded as "
+                    "pruned\n",
                     names[i]);
             expect = no;
         }
         verify_segment(logs_dir, names[i], expect, pk, prev, &seq, r);
         if (no == anchor->segno && memcmp(prev, anchor->seal, 32) != 0)
-            PROBLEM(r, "%s: mamori.db に記録された封印と違います（差し替え） / does not match the "
-                       "seal recorded in mamori.db (replaced)\n",
+            PROBLEM(r,
+                    "%s: mamori.db に記録された封印と違います（差し替え） / does not match the "
+                    "seal recorded in mamori.db (replaced)\n",
                     names[i]);
         expect = no + 1;
     }
     if (anchor->segno >= expect)
-        PROBLEM(r, "区画 %llu〜%llu がありません（最新の区画が削除されています。mamori.db には %llu "
-                   "まで記録） / segments %llu-%llu are missing: the newest were removed "
-                   "(mamori.db records %llu as the newest)\n",
+        PROBLEM(r,
+                "区画 %llu〜%llu がありません（最新の区画が削除されています。mamori.db には %llu "
+                "まで記録） / segments %llu-%llu are missing: the newest were removed "
+                "(mamori.db records %llu as the newest)\n",
                 (unsigned long long)expect, (unsigned long long)anchor->segno,
                 (unsigned long long)anchor->segno, (unsigned long long)expect,
                 (unsigned long long)anchor->segno, (unsigned long long)anchor->segno);

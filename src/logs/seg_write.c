@@ -72,12 +72,12 @@ struct mm_logw {
     uint8_t sk[64], pk[32];
     uint64_t key_id;
     /* the open segment */
-    uint64_t segno;      /* number of the open (or next) segment */
-    uint64_t seg_first;  /* first event number in it */
+    uint64_t segno;     /* number of the open (or next) segment */
+    uint64_t seg_first; /* first event number in it */
     uint64_t seg_events;
-    uint64_t off;        /* bytes written to it */
+    uint64_t off; /* bytes written to it */
     uint8_t seghdr[MM_SEG_HEADER_LEN];
-    uint8_t chain[32];   /* hash of the last block (or of the header) */
+    uint8_t chain[32]; /* hash of the last block (or of the header) */
     int64_t tmin, tmax;
     idx_entry *idx;
     size_t nidx, capidx;
@@ -142,7 +142,6 @@ static void note_keys(mm_logw *w, const mm_event *ev)
     if (ev->f[MM_EVF_SRC].n)
         keyset_add(&w->keys, mm_bloom_key('s', ev->f[MM_EVF_SRC].p, ev->f[MM_EVF_SRC].n));
 }
-
 
 static void idx_add(mm_logw *w, uint64_t off, uint32_t n, int64_t tmin, int64_t tmax)
 {
@@ -209,8 +208,8 @@ static mm_rc seal_open(mm_logw *w, mm_error *err)
 
     if (mbits < 64)
         mbits = 64;
-    flen = MM_FTR_FIXED_LEN + w->nidx * MM_FTR_INDEX_ENTRY + mbits / 8 + MM_SIG_LEN +
-           MM_TRAILER_LEN;
+    flen =
+        MM_FTR_FIXED_LEN + w->nidx * MM_FTR_INDEX_ENTRY + mbits / 8 + MM_SIG_LEN + MM_TRAILER_LEN;
     f = mm_xcalloc(1, flen);
     memcpy(f, MM_FTR_MAGIC, 8);
     mm_put_u32(f + 8, (uint32_t)flen);
@@ -336,8 +335,8 @@ static mm_rc recover_open(mm_logw *w, uint64_t n, mm_buf *notices, mm_error *err
         uint8_t hash[32];
         mm_event *evs = NULL;
         size_t nev = 0;
-        if (memcmp(h, MM_BLK_MAGIC, 4) != 0 || clen > MM_SEG_MAX_BLOCK ||
-            ulen > MM_SEG_MAX_BLOCK || clen > size - pos - MM_BLK_HEADER_LEN ||
+        if (memcmp(h, MM_BLK_MAGIC, 4) != 0 || clen > MM_SEG_MAX_BLOCK || ulen > MM_SEG_MAX_BLOCK ||
+            clen > size - pos - MM_BLK_HEADER_LEN ||
             mm_get_u64(h + 16) != w->seg_first + w->seg_events)
             break;
         mm_block_hash(w->chain, h, h + MM_BLK_HEADER_LEN, clen, hash);
@@ -379,13 +378,14 @@ static mm_rc recover_open(mm_logw *w, uint64_t n, mm_buf *notices, mm_error *err
             goto out;
         }
         if (notices)
-            mm_buf_addf(notices,
-                        "ログ保管庫: 異常終了で途中まで書かれた区画 %s を回復しました（完全なブロック "
-                        "%zu 個、%llu 件を保持）。壊れた末尾 %zu バイトは %s に隔離しました / log "
-                        "store: recovered %s after a crash (%zu whole blocks, %llu events kept); the "
-                        "torn tail (%zu bytes) is in %s\n",
-                        name, w->nidx, (unsigned long long)w->seg_events, size - pos, to, name,
-                        w->nidx, (unsigned long long)w->seg_events, size - pos, to);
+            mm_buf_addf(
+                notices,
+                "ログ保管庫: 異常終了で途中まで書かれた区画 %s を回復しました（完全なブロック "
+                "%zu 個、%llu 件を保持）。壊れた末尾 %zu バイトは %s に隔離しました / log "
+                "store: recovered %s after a crash (%zu whole blocks, %llu events kept); the "
+                "torn tail (%zu bytes) is in %s\n",
+                name, w->nidx, (unsigned long long)w->seg_events, size - pos, to, name, w->nidx,
+                (unsigned long long)w->seg_events, size - pos, to);
     }
     if (lseek(fd, (off_t)pos, SEEK_SET) < 0) {
         rc = io_err(err, path, "seek");

@@ -140,18 +140,19 @@ mm_rc mm_logs_vpn_report(const char *logs_dir, mm_store *st, const mm_logs_conf 
         total_o += r.u[i].outside;
     }
     if (html) {
-        mm_buf_adds(out, "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>");
+        mm_buf_adds(out,
+                    "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>");
         mm_buf_add_html(out, title);
         mm_buf_adds(out, "</title><style>body{font-family:sans-serif}table{border-collapse:"
                          "collapse}td,th{border:1px solid #888;padding:2px 6px}"
                          "td.n{text-align:right}.bad{color:#b00;font-weight:bold}</style>"
                          "</head><body>\n<h1>");
         mm_buf_add_html(out, title);
-        mm_buf_addf(out, "</h1>\n<p>VPN 装置: %zu 台、利用者 %zu 人、接続 %ld 回、許可リスト外の"
-                         "接続元からの接続 %ld 回、ログイン失敗 %ld 回 (VPN gateways %zu, users "
-                         "%zu, sessions %ld, outside the allow-list %ld, failed logins %ld)</p>\n",
-                    r.ndev, r.n, total_s, total_o, total_f, r.ndev, r.n, total_s, total_o,
-                    total_f);
+        mm_buf_addf(out,
+                    "</h1>\n<p>VPN 装置: %zu 台、利用者 %zu 人、接続 %ld 回、許可リスト外の"
+                    "接続元からの接続 %ld 回、ログイン失敗 %ld 回 (VPN gateways %zu, users "
+                    "%zu, sessions %ld, outside the allow-list %ld, failed logins %ld)</p>\n",
+                    r.ndev, r.n, total_s, total_o, total_f, r.ndev, r.n, total_s, total_o, total_f);
         mm_buf_adds(out, "<table>\n<tr><th>利用者 user</th><th>接続 sessions</th><th>初回 first"
                          "</th><th>最終 last</th><th>接続元 sources</th><th>許可リスト外 "
                          "outside allow-list</th><th>失敗 failures</th></tr>\n");
@@ -175,8 +176,8 @@ mm_rc mm_logs_vpn_report(const char *logs_dir, mm_store *st, const mm_logs_conf 
         if (html) {
             mm_buf_adds(out, "<tr><td>");
             mm_buf_add_html(out, u->user);
-            mm_buf_addf(out, "</td><td class=n>%ld</td><td>%s</td><td>%s</td><td>", u->sessions,
-                        t1, t2);
+            mm_buf_addf(out, "</td><td class=n>%ld</td><td>%s</td><td>%s</td><td>", u->sessions, t1,
+                        t2);
             mm_buf_add_html(out, mm_buf_str(&srcs));
             mm_buf_addf(out, "</td><td class=\"n%s\">%ld</td><td class=\"n%s\">%ld</td></tr>\n",
                         u->outside ? " bad" : "", u->outside, u->failures >= 5 ? " bad" : "",

@@ -19,9 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mm_block_decode(data, size, 0, &ev, &n) == MM_OK) {
         for (size_t i = 0; i < n; i++)
             for (int k = 0; k < MM_EVF__COUNT; k++)
-                if (ev[i].f[k].n &&
-                    ((const uint8_t *)ev[i].f[k].p < data ||
-                     (const uint8_t *)ev[i].f[k].p + ev[i].f[k].n > data + size))
+                if (ev[i].f[k].n && ((const uint8_t *)ev[i].f[k].p < data ||
+                                     (const uint8_t *)ev[i].f[k].p + ev[i].f[k].n > data + size))
                     abort();
     }
     free(ev);

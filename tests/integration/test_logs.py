@@ -90,7 +90,7 @@ class LogsCase(MamoriCase):
         r = self.mm("logs", "verify")
         self.assertEqual(r.code, 5, r)
         self.assertIn("seg-00000003.mms block 0 (events 31-37)", r.out)
-        # the evaluator fails 2-11 on a store that does not verify
+        # the evaluator fails 2-11 once a verify found problems
         r = self.ok("evaluate", "--json")
         items = {i["item"]: i["verdict"] for i in json.loads(r.out)["items"]}
         self.assertEqual(items["2-11"], "fail")
@@ -146,6 +146,8 @@ class LogsCase(MamoriCase):
         self.ok("evaluate")
         r = self.ok("findings", "--item", "2-11")
         self.assertIn("PACS-01", r.out)
+        self.assertIn("一度も検証していません", r.out)  # never verified: not a pass yet
+        self.ok("logs", "verify")
         self.assertNotIn("EMR-01 から", r.out)
         assets = self.write("assets2.csv",
                             "kind,name,host,ip,retired\nserver,PACS-01,pacs01,192.168.10.20,"

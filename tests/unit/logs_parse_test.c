@@ -82,9 +82,13 @@ static void test_parser_cases(void **state)
         expect_sv(lineno, "device", ev.f[MM_EVF_DEVICE], col[5]);
         expect_sv(lineno, "target", ev.f[MM_EVF_TARGET], col[6]);
         expect_sv(lineno, "raw", ev.f[MM_EVF_RAW], col[8]);
-        if (strcmp(col[7], "0") != 0 &&
-            mm_time_parse_iso(col[7], strlen(col[7]), 0, &want_t) != MM_OK)
+        if (strcmp(col[7], "0") == 0) { /* no time in the line: the receive time, flagged */
+            want_t = NOW_MS;
+            if (!(ev.flags & MM_EVFL_RECEIVED_TIME))
+                fail_msg("parser_cases.tsv:%d: the receive-time flag is not set", lineno);
+        } else if (mm_time_parse_iso(col[7], strlen(col[7]), 0, &want_t) != MM_OK) {
             fail_msg("parser_cases.tsv:%d: bad expected time %s", lineno, col[7]);
+        }
         if (ev.time_ms != want_t)
             fail_msg("parser_cases.tsv:%d: time is %lld, expected %lld (%s)", lineno,
                      (long long)ev.time_ms, (long long)want_t, col[7]);
@@ -124,7 +128,8 @@ static void test_bsd_year(void **state)
 {
     mm_parse_ctx *pc = mm_xmalloc(sizeof(*pc));
     mm_event ev;
-    const char *dec = "Dec 31 23:59:59 h sshd[1]: Accepted password for a from 10.0.0.1 port 1 ssh2";
+    const char *dec =
+        "Dec 31 23:59:59 h sshd[1]: Accepted password for a from 10.0.0.1 port 1 ssh2";
     int64_t want;
     (void)state;
     mm_parse_ctx_init(pc, NOW_MS, 540, NULL);

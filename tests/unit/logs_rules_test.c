@@ -99,8 +99,9 @@ static char *alerts(fx *f)
     assert_int_equal(mm_rules_store_alerts(f->rules, f->st, &stored, &err), MM_OK);
     assert_int_equal(mm_store_commit(f->st, &err), MM_OK);
     mm_buf_init(&b, 0);
-    assert_int_equal(mm_store_prepare(f->st, "SELECT rule, subject, count, events FROM alert "
-                                             "ORDER BY first_at, id",
+    assert_int_equal(mm_store_prepare(f->st,
+                                      "SELECT rule, subject, count, events FROM alert "
+                                      "ORDER BY first_at, id",
                                       &s, &err),
                      MM_OK);
     while (sqlite3_step(s) == SQLITE_ROW)
@@ -156,9 +157,10 @@ static void test_success_after_failures(void **state)
                  i);
         feed(f, "windows-json", line);
     }
-    feed(f, "windows-json", "{\"TimeCreated\":\"2025-11-20T01:14:31Z\",\"Id\":4624,\"MachineName\":"
-                            "\"DC01\",\"Data\":{\"TargetUserName\":\"yamada\",\"IpAddress\":"
-                            "\"192.168.10.41\",\"LogonType\":\"3\"}}");
+    feed(f, "windows-json",
+         "{\"TimeCreated\":\"2025-11-20T01:14:31Z\",\"Id\":4624,\"MachineName\":"
+         "\"DC01\",\"Data\":{\"TargetUserName\":\"yamada\",\"IpAddress\":"
+         "\"192.168.10.41\",\"LogonType\":\"3\"}}");
     a = alerts(f);
     assert_string_equal(a, "success-after-failures user:yamada 6|");
     free(a);
@@ -169,28 +171,36 @@ static void test_allowlist_roster_calendar_admin(void **state)
     fx *f = *state;
     char *a;
     /* allowed source, working hours: nothing */
-    feed(f, "fortigate", "date=2025-11-20 time=08:31:05 devname=\"FGT60F-HOSP\" logid=\"0101039424\" "
-                         "action=\"tunnel-up\" remip=198.51.100.24 user=\"yamada\"");
+    feed(f, "fortigate",
+         "date=2025-11-20 time=08:31:05 devname=\"FGT60F-HOSP\" logid=\"0101039424\" "
+         "action=\"tunnel-up\" remip=198.51.100.24 user=\"yamada\"");
     /* outside the allow-list, by host name of the device, at 23:12: allow-list and calendar */
-    feed(f, "fortigate", "date=2025-11-20 time=23:12:44 devname=\"fgt60f-hosp.hosp.local\" "
-                         "logid=\"0101039424\" action=\"tunnel-up\" remip=45.77.12.9 user=\"yamada\"");
+    feed(f, "fortigate",
+         "date=2025-11-20 time=23:12:44 devname=\"fgt60f-hosp.hosp.local\" "
+         "logid=\"0101039424\" action=\"tunnel-up\" remip=45.77.12.9 user=\"yamada\"");
     /* a leaver logs on (left 2025-10-31); a disabled account logs on */
-    feed(f, "syslog", "Nov 20 10:00:00 srv sshd[1]: Accepted password for ito from 192.168.10.31 "
-                      "port 1 ssh2");
-    feed(f, "windows-json", "{\"TimeCreated\":\"2025-11-20T01:01:00Z\",\"Id\":4624,\"MachineName\":"
-                            "\"DC01\",\"Data\":{\"TargetUserName\":\"HOSP\\\\kobayashi\"}}");
+    feed(f, "syslog",
+         "Nov 20 10:00:00 srv sshd[1]: Accepted password for ito from 192.168.10.31 "
+         "port 1 ssh2");
+    feed(f, "windows-json",
+         "{\"TimeCreated\":\"2025-11-20T01:01:00Z\",\"Id\":4624,\"MachineName\":"
+         "\"DC01\",\"Data\":{\"TargetUserName\":\"HOSP\\\\kobayashi\"}}");
     /* a holiday (2025-11-24, 勤労感謝の日 observed) at noon */
-    feed(f, "fortigate", "date=2025-11-24 time=12:00:00 devname=\"FGT60F-HOSP\" logid=\"0101039424\" "
-                         "action=\"tunnel-up\" remip=192.168.5.5 user=\"yamada\"");
+    feed(f, "fortigate",
+         "date=2025-11-24 time=12:00:00 devname=\"FGT60F-HOSP\" logid=\"0101039424\" "
+         "action=\"tunnel-up\" remip=192.168.5.5 user=\"yamada\"");
     /* new admins */
-    feed(f, "windows-json", "{\"TimeCreated\":\"2025-11-20T00:17:00Z\",\"Id\":4732,\"MachineName\":"
-                            "\"DC01\",\"Data\":{\"MemberName\":\"CN=newuser1,OU=Staff\","
-                            "\"TargetUserName\":\"Administrators\"}}");
-    feed(f, "windows-json", "{\"TimeCreated\":\"2025-11-20T00:18:00Z\",\"Id\":4732,\"MachineName\":"
-                            "\"DC01\",\"Data\":{\"MemberName\":\"CN=x\",\"TargetUserName\":"
-                            "\"Print Operators\"}}");
-    feed(f, "fortigate", "date=2025-11-20 time=10:05:30 devname=\"FGT60F-HOSP\" logid=\"0100044547\" "
-                         "user=\"admin\" action=\"Add\" cfgpath=\"system.admin\" cfgobj=\"maint\"");
+    feed(f, "windows-json",
+         "{\"TimeCreated\":\"2025-11-20T00:17:00Z\",\"Id\":4732,\"MachineName\":"
+         "\"DC01\",\"Data\":{\"MemberName\":\"CN=newuser1,OU=Staff\","
+         "\"TargetUserName\":\"Administrators\"}}");
+    feed(f, "windows-json",
+         "{\"TimeCreated\":\"2025-11-20T00:18:00Z\",\"Id\":4732,\"MachineName\":"
+         "\"DC01\",\"Data\":{\"MemberName\":\"CN=x\",\"TargetUserName\":"
+         "\"Print Operators\"}}");
+    feed(f, "fortigate",
+         "date=2025-11-20 time=10:05:30 devname=\"FGT60F-HOSP\" logid=\"0100044547\" "
+         "user=\"admin\" action=\"Add\" cfgpath=\"system.admin\" cfgobj=\"maint\"");
     a = alerts(f);
     assert_string_equal(a, "new-admin user:newuser1@Administrators 1|"
                            "disabled-or-leaver-logon user:ito 1|"

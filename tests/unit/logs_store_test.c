@@ -289,11 +289,11 @@ static void test_tamper_swap_blocks(void **state)
     o1 = 64;
     o1 += 72 + (size_t)((uint8_t)data[o1 + 4] | (uint8_t)data[o1 + 5] << 8 |
                         (uint8_t)data[o1 + 6] << 16);
-    l1 = 72 + (size_t)((uint8_t)data[o1 + 4] | (uint8_t)data[o1 + 5] << 8 |
-                       (uint8_t)data[o1 + 6] << 16);
+    l1 = 72 +
+         (size_t)((uint8_t)data[o1 + 4] | (uint8_t)data[o1 + 5] << 8 | (uint8_t)data[o1 + 6] << 16);
     o2 = o1 + l1;
-    l2 = 72 + (size_t)((uint8_t)data[o2 + 4] | (uint8_t)data[o2 + 5] << 8 |
-                       (uint8_t)data[o2 + 6] << 16);
+    l2 = 72 +
+         (size_t)((uint8_t)data[o2 + 4] | (uint8_t)data[o2 + 5] << 8 | (uint8_t)data[o2 + 6] << 16);
     o3 = o2 + l2;
     {
         char *tmp = mm_xmalloc(l1 + l2);
