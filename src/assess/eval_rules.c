@@ -140,7 +140,8 @@ static mm_rc eval_ledger_complete(mm_eval_ctx *ctx, mm_error *err)
             "software UNION ALL SELECT host, 'media' FROM media_control UNION ALL SELECT host, "
             "'services' FROM service_snapshot UNION ALL SELECT device, 'allowlist' FROM "
             "allowlist) GROUP BY host) h WHERE NOT EXISTS (SELECT 1 FROM asset a WHERE "
-            "lower(a.name) = lower(h.host) OR lower(a.host) = lower(h.host)) ORDER BY h.host",
+            "a.name = h.host COLLATE NOCASE) AND NOT EXISTS (SELECT 1 FROM asset a WHERE a.host "
+            "= h.host COLLATE NOCASE) ORDER BY h.host",
             "evidence", "%s は他の証拠（%s）にあるのに機器台帳にありません",
             "%s appears in other evidence (%s) but is not in the asset ledger", &m, err);
         n += m;
@@ -409,7 +410,8 @@ static mm_rc eval_media(mm_eval_ctx *ctx, mm_error *err)
                               "coalesce(a.source_line, 0) FROM asset a LEFT JOIN import i ON "
                               "i.id = a.import_id WHERE a.kind IN ('server','pc') AND "
                               "a.retired_on IS NULL AND NOT EXISTS (SELECT 1 FROM media_control "
-                              "m WHERE lower(m.host) IN (lower(a.name), lower(a.host))) ORDER "
+                              "m WHERE m.host = a.name COLLATE NOCASE) AND NOT EXISTS (SELECT 1 "
+                              "FROM media_control m WHERE m.host = a.host COLLATE NOCASE) ORDER "
                               "BY a.name",
                               &s, err);
         n2 = 0;
@@ -493,8 +495,8 @@ static mm_rc eval_allowlists(mm_eval_ctx *ctx, mm_error *err)
                   "SELECT a.id, a.name, coalesce(i.file, ''), coalesce(a.source_line, 0), "
                   "'no-allowlist:' || a.name, '' FROM asset a LEFT JOIN import i ON i.id = "
                   "a.import_id WHERE a.remote_access = 1 AND a.retired_on IS NULL AND NOT "
-                  "EXISTS (SELECT 1 FROM allowlist l WHERE lower(l.device) IN (lower(a.name), "
-                  "lower(a.host))) ORDER BY a.name",
+                  "EXISTS (SELECT 1 FROM allowlist l WHERE l.device = a.name COLLATE NOCASE OR "
+                  "l.device = a.host COLLATE NOCASE) ORDER BY a.name",
                   "asset", "リモートアクセス機器 %s に接続元の許可リストがありません%s",
                   "remote-access device %s has no source allow-list%s", &n1, err);
     if (rc != MM_OK)
@@ -598,8 +600,8 @@ static mm_host_role host_role(mm_eval_ctx *ctx, const char *host)
     mm_host_role role = MM_ROLE_ANY;
 
     if (mm_store_prepare(mm_eval_store(ctx),
-                         "SELECT kind FROM asset WHERE lower(name) = lower(?1) OR lower(host) = "
-                         "lower(?1) LIMIT 1",
+                         "SELECT kind FROM asset WHERE name = ?1 COLLATE NOCASE OR host = ?1 "
+                         "COLLATE NOCASE LIMIT 1",
                          &s, NULL) != MM_OK)
         return role;
     mm_bind_text(s, 1, host);
@@ -698,8 +700,8 @@ static mm_rc eval_services(mm_eval_ctx *ctx, mm_error *err)
                               "coalesce(a.source_line, 0) FROM asset a LEFT JOIN import i ON "
                               "i.id = a.import_id WHERE a.kind IN ('server','pc') AND "
                               "a.retired_on IS NULL AND NOT EXISTS (SELECT 1 FROM "
-                              "service_snapshot p WHERE lower(p.host) IN (lower(a.name), "
-                              "lower(a.host))) ORDER BY a.name",
+                              "service_snapshot p WHERE p.host = a.name COLLATE NOCASE OR p.host "
+                              "= a.host COLLATE NOCASE) ORDER BY a.name",
                               &s, err);
         while (rc == MM_OK && sqlite3_step(s) == SQLITE_ROW)
             missing++;

@@ -4,6 +4,8 @@
  * findings no longer raised get resolved_at). Also the item verdict and the conflict text
  * the checklist view and the reports show.
  */
+#include <time.h>
+
 #include "audit.h"
 #include "evaluate.h"
 
@@ -219,9 +221,17 @@ mm_rc mm_evaluate_all(mm_store *st, const mm_eval_settings *set, mm_eval_summary
     if ((rc = mm_store_begin(st, err)) != MM_OK)
         goto out;
     for (size_t i = 0; i < mm_evaluators_len && rc == MM_OK; i++) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         ctx.current = &mm_evaluators[i];
         rc = mm_evaluators[i].fn(&ctx, err);
         sum->evaluators++;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        /* MAMORI_EVAL_TRACE=1 prints each evaluator's time (for bench/bench_evaluate.sh). */
+        if (getenv("MAMORI_EVAL_TRACE"))
+            fprintf(stderr, "evaluate: %-5s %-20s %8.2f ms\n", mm_evaluators[i].item,
+                    mm_evaluators[i].rule,
+                    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     }
     if (rc == MM_OK)
         rc = store_findings(&ctx, now, sum, err);

@@ -254,6 +254,12 @@ const struct mm_migration mm_migrations[] = {
      "CREATE INDEX alert_first ON alert(first_at);\n"},
     {7, "findings carry the scope they are about (2-12: server or PC)",
      "ALTER TABLE finding ADD COLUMN scope TEXT NOT NULL DEFAULT 'all';\n"},
+    {8, "case-insensitive indexes for matching host names across evidence",
+     "CREATE INDEX asset_name_nocase ON asset(name COLLATE NOCASE);\n"
+     "CREATE INDEX asset_host_nocase ON asset(host COLLATE NOCASE);\n"
+     "CREATE INDEX media_host_nocase ON media_control(host COLLATE NOCASE);\n"
+     "CREATE INDEX allowlist_device_nocase ON allowlist(device COLLATE NOCASE);\n"
+     "CREATE INDEX snapshot_host_nocase ON service_snapshot(host COLLATE NOCASE);\n"},
 };
 
 const int mm_migrations_len = (int)(sizeof(mm_migrations) / sizeof(mm_migrations[0]));
