@@ -4,11 +4,60 @@
  * screen and the paper always agree.
  */
 #include <getopt.h>
+#include <jansson.h>
 
 #include "buf.h"
 #include "cli.h"
 #include "report.h"
 #include "report_json.h"
+
+/* Under a conflicting row: the distinct evidence rows of its failing findings (at most 5), as
+ * "file:line (label)", so the view shows what proves the conflict. */
+static void evidence_text(mm_buf *b, const mm_finding_list *f, const mm_report_row *row)
+{
+    char seen[5][512];
+    int shown = 0, more = 0;
+
+    for (size_t i = 0; i < f->n; i++) {
+        const mm_finding *x = &f->v[i];
+        json_t *refs, *r;
+        size_t k;
+        if (x->resolved_at[0] || x->verdict != MM_VERDICT_FAIL ||
+            !mm_streq(x->item_id, row->item->id) ||
+            (x->scope != MM_SCOPE_ALL && x->scope != row->scope))
+            continue;
+        refs = json_loads(x->refs, 0, NULL);
+        json_array_foreach(refs, k, r)
+        {
+            const char *file = json_string_value(json_object_get(r, "file"));
+            const char *label = json_string_value(json_object_get(r, "label"));
+            char line[512];
+            int dup = 0;
+            if (file && *file)
+                snprintf(line, sizeof(line), "%s:%lld (%s)", file,
+                         (long long)json_integer_value(json_object_get(r, "line")),
+                         label ? label : "");
+            else
+                snprintf(line, sizeof(line), "%s #%lld (%s)",
+                         json_string_value(json_object_get(r, "table")),
+                         (long long)json_integer_value(json_object_get(r, "id")),
+                         label ? label : "");
+            for (int j = 0; j < shown && !dup; j++)
+                dup = strcmp(seen[j], line) == 0;
+            if (dup)
+                continue;
+            if (shown >= 5) {
+                more++;
+                continue;
+            }
+            mm_strlcpy(seen[shown++], line, sizeof(seen[0]));
+            mm_buf_addf(b, "           証拠: %s\n", line);
+        }
+        json_decref(refs);
+    }
+    if (more)
+        mm_buf_addf(b, "           … 他 %d 件: mamori findings --item %s\n", more, row->item->id);
+}
 
 static void check_text(mm_buf *b, const mm_report_check *c, int round)
 {
@@ -58,8 +107,10 @@ static void report_text(mm_buf *b, const mm_report_set *set, const mm_report *r,
         mm_buf_addc(b, '\n');
         if (row->verdict != MM_VERDICT_NONE)
             mm_buf_addf(b, "         証拠による判定: %s\n", mm_verdict_label(row->verdict));
-        if (row->conflict)
+        if (row->conflict) {
             mm_buf_addf(b, "         ⚠ 矛盾 (conflict): %s\n", row->conflict_text);
+            evidence_text(b, &set->findings, row);
+        }
         if (row->note && row->note[0])
             mm_buf_addf(b, "         備考: %s\n", row->note);
         if (guidance) {

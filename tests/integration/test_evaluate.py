@@ -44,6 +44,8 @@ class EvaluateTest(MamoriCase):
         text = self.ok("checklist", "show").out
         self.assertIn("矛盾", text)
         self.assertIn("CVE-2018-13379", text)
+        # The row that proves it is shown under the conflict.
+        self.assertRegex(text, r"証拠: \S*assets\.csv:2 \(FW-01")
 
     def test_fixed_evidence_resolves_the_finding(self):
         self.imp("advisories", os.path.join(SRC, "data/advisories/feed.json"))
