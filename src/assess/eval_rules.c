@@ -98,121 +98,122 @@ static mm_rc each_row(mm_eval_ctx *ctx, const char *sql, const char *table, cons
     sqlite3_finalize(s);
     return rc;
 }
+
+/*
+ * Most evaluators have one shape: count the evidence the rule needs (none at all is
+ * "unknown", saying what to import), emit a failure for every row a query returns, and pass
+ * with the count when no query returned a row. Such a rule is a simple_rule, and run_simple
+ * carries it out; the formats follow each_row's convention, the pass format takes the count.
+ */
+typedef struct row_check {
+    const char *sql, *table, *ja, *en;
+} row_check;
+
+typedef struct simple_rule {
+    const char *total_sql;
+    const char *none_ja, *none_en;
+    row_check checks[2]; /* unused entries have sql NULL */
+    const char *pass_ja, *pass_en;
+} simple_rule;
+
+static mm_rc run_simple(mm_eval_ctx *ctx, const simple_rule *r, mm_error *err)
+{
+    mm_rc rc;
+    long failed = 0, total = count(ctx, r->total_sql, err, &rc);
+
+    if (rc != MM_OK)
+        return rc;
+    if (total == 0) {
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL, "%s%.0s", "%.0s%s", r->none_ja,
+                     r->none_en);
+        return MM_OK;
+    }
+    for (size_t i = 0; i < MM_ARRAY_LEN(r->checks) && r->checks[i].sql && rc == MM_OK; i++) {
+        long n = 0;
+        rc = each_row(ctx, r->checks[i].sql, r->checks[i].table, r->checks[i].ja,
+                      r->checks[i].en, &n, err);
+        failed += n;
+    }
+    if (rc == MM_OK && failed == 0)
+        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL, r->pass_ja, r->pass_en, total);
+    return rc;
+}
 #pragma GCC diagnostic pop
 
 /* ---- 2-① the ledger ------------------------------------------------------------------ */
 
+static const simple_rule ledger_rule = {
+    "SELECT count(*) FROM asset WHERE retired_on IS NULL",
+    "機器台帳が取り込まれていません（mamori import assets）",
+    "no asset ledger imported yet (mamori import assets)",
+    {{"SELECT a.id, a.name, coalesce(i.file, ''), coalesce(a.source_line, 0), "
+      "'asset:' || a.name, trim(CASE WHEN a.location = '' THEN '設置場所 ' ELSE '' "
+      "END || CASE WHEN a.department = '' AND a.owner = '' THEN '管理部門/担当者 ' "
+      "ELSE '' END || CASE WHEN a.kind IN ('server','pc','network') AND a.os = '' "
+      "THEN 'OS/ファームウェア ' ELSE '' END || CASE WHEN a.kind IN "
+      "('server','pc','network') AND a.os_version = '' THEN 'バージョン' ELSE '' "
+      "END) FROM asset a LEFT JOIN import i ON i.id = a.import_id WHERE "
+      "a.retired_on IS NULL AND (a.location = '' OR (a.department = '' AND "
+      "a.owner = '') OR (a.kind IN ('server','pc','network') AND (a.os = '' OR "
+      "a.os_version = ''))) ORDER BY a.name",
+      "asset", "台帳の %s に必須項目がありません: %s", "ledger entry %s lacks required fields: %s"},
+     /* Every host seen elsewhere must be in the ledger. */
+     {"SELECT 0, h.host, '', 0, 'host:' || h.host, h.seen FROM (SELECT host, "
+      "group_concat(DISTINCT src) AS seen FROM (SELECT host, 'software' AS src FROM "
+      "software UNION ALL SELECT host, 'media' FROM media_control UNION ALL SELECT host, "
+      "'services' FROM service_snapshot UNION ALL SELECT device, 'allowlist' FROM "
+      "allowlist) GROUP BY host) h WHERE NOT EXISTS (SELECT 1 FROM asset a WHERE "
+      "a.name = h.host COLLATE NOCASE) AND NOT EXISTS (SELECT 1 FROM asset a WHERE a.host "
+      "= h.host COLLATE NOCASE) ORDER BY h.host",
+      "evidence", "%s は他の証拠（%s）にあるのに機器台帳にありません",
+      "%s appears in other evidence (%s) but is not in the asset ledger"}},
+    "台帳の %ld 台すべてに必須項目があり、他の証拠に出てくる機器はすべて台帳にあります",
+    "all %ld ledger entries are complete and every host seen elsewhere is in the ledger",
+};
+
 static mm_rc eval_ledger_complete(mm_eval_ctx *ctx, mm_error *err)
 {
-    mm_rc rc;
-    long n, assets = count(ctx, "SELECT count(*) FROM asset WHERE retired_on IS NULL", err, &rc);
-
-    if (rc != MM_OK)
-        return rc;
-    if (assets == 0) {
-        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
-                     "機器台帳が取り込まれていません（mamori import assets）%s",
-                     "no asset ledger imported yet (mamori import assets)%s", "");
-        return MM_OK;
-    }
-    rc = each_row(ctx,
-                  "SELECT a.id, a.name, coalesce(i.file, ''), coalesce(a.source_line, 0), "
-                  "'asset:' || a.name, trim(CASE WHEN a.location = '' THEN '設置場所 ' ELSE '' "
-                  "END || CASE WHEN a.department = '' AND a.owner = '' THEN '管理部門/担当者 ' "
-                  "ELSE '' END || CASE WHEN a.kind IN ('server','pc','network') AND a.os = '' "
-                  "THEN 'OS/ファームウェア ' ELSE '' END || CASE WHEN a.kind IN "
-                  "('server','pc','network') AND a.os_version = '' THEN 'バージョン' ELSE '' "
-                  "END) FROM asset a LEFT JOIN import i ON i.id = a.import_id WHERE "
-                  "a.retired_on IS NULL AND (a.location = '' OR (a.department = '' AND "
-                  "a.owner = '') OR (a.kind IN ('server','pc','network') AND (a.os = '' OR "
-                  "a.os_version = ''))) ORDER BY a.name",
-                  "asset", "台帳の %s に必須項目がありません: %s",
-                  "ledger entry %s lacks required fields: %s", &n, err);
-    if (rc != MM_OK)
-        return rc;
-    /* Every host seen elsewhere must be in the ledger. */
-    {
-        long m;
-        rc = each_row(
-            ctx,
-            "SELECT 0, h.host, '', 0, 'host:' || h.host, h.seen FROM (SELECT host, "
-            "group_concat(DISTINCT src) AS seen FROM (SELECT host, 'software' AS src FROM "
-            "software UNION ALL SELECT host, 'media' FROM media_control UNION ALL SELECT host, "
-            "'services' FROM service_snapshot UNION ALL SELECT device, 'allowlist' FROM "
-            "allowlist) GROUP BY host) h WHERE NOT EXISTS (SELECT 1 FROM asset a WHERE "
-            "a.name = h.host COLLATE NOCASE) AND NOT EXISTS (SELECT 1 FROM asset a WHERE a.host "
-            "= h.host COLLATE NOCASE) ORDER BY h.host",
-            "evidence", "%s は他の証拠（%s）にあるのに機器台帳にありません",
-            "%s appears in other evidence (%s) but is not in the asset ledger", &m, err);
-        n += m;
-    }
-    if (rc == MM_OK && n == 0)
-        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
-                     "台帳の %ld 台すべてに必須項目があり、他の証拠に出てくる機器はすべて台帳にあります",
-                     "all %ld ledger entries are complete and every host seen elsewhere is "
-                     "in the ledger",
-                     assets);
-    return rc;
+    return run_simple(ctx, &ledger_rule, err);
 }
 
 /* ---- 2-② remote maintenance, 2-③ MDS/SDS ---------------------------------------------- */
 
+static const simple_rule remote_maintenance_rule = {
+    "SELECT count(*) FROM asset WHERE vendor_id IS NOT NULL AND retired_on IS NULL",
+    "事業者の機器が台帳にありません（台帳の vendor 欄）",
+    "no vendor-maintained devices in the ledger (the vendor column)",
+    {{"SELECT a.id, a.name, coalesce(i.file, ''), coalesce(a.source_line, 0), "
+      "'asset:' || a.name, v.name FROM asset a JOIN vendor v ON v.id = a.vendor_id "
+      "LEFT JOIN import i ON i.id = a.import_id WHERE a.retired_on IS NULL AND "
+      "a.remote_maintenance IS NULL ORDER BY a.name",
+      "asset", "%s（事業者 %s）のリモートメンテナンス有無が未確認です",
+      "remote maintenance of %s (vendor %s) has not been confirmed"}},
+    "事業者の機器 %ld 台すべてでリモートメンテナンスの有無を確認済みです",
+    "remote maintenance confirmed for all %ld vendor devices",
+};
+
 static mm_rc eval_remote_maintenance(mm_eval_ctx *ctx, mm_error *err)
 {
-    mm_rc rc;
-    long n, total = count(ctx,
-                          "SELECT count(*) FROM asset WHERE vendor_id IS NOT NULL AND "
-                          "retired_on IS NULL",
-                          err, &rc);
-
-    if (rc != MM_OK)
-        return rc;
-    if (total == 0) {
-        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
-                     "事業者の機器が台帳にありません（台帳の vendor 欄）%s",
-                     "no vendor-maintained devices in the ledger (the vendor column)%s", "");
-        return MM_OK;
-    }
-    rc = each_row(ctx,
-                  "SELECT a.id, a.name, coalesce(i.file, ''), coalesce(a.source_line, 0), "
-                  "'asset:' || a.name, v.name FROM asset a JOIN vendor v ON v.id = a.vendor_id "
-                  "LEFT JOIN import i ON i.id = a.import_id WHERE a.retired_on IS NULL AND "
-                  "a.remote_maintenance IS NULL ORDER BY a.name",
-                  "asset", "%s（事業者 %s）のリモートメンテナンス有無が未確認です",
-                  "remote maintenance of %s (vendor %s) has not been confirmed", &n, err);
-    if (rc == MM_OK && n == 0)
-        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
-                     "事業者の機器 %ld 台すべてでリモートメンテナンスの有無を確認済みです",
-                     "remote maintenance confirmed for all %ld vendor devices", total);
-    return rc;
+    return run_simple(ctx, &remote_maintenance_rule, err);
 }
+
+static const simple_rule mds_sds_rule = {
+    "SELECT count(*) FROM system WHERE vendor_id IS NOT NULL",
+    "事業者の情報システムが登録されていません（mamori import systems）",
+    "no vendor information systems imported (mamori import systems)",
+    {{"SELECT s.id, s.name, coalesce(i.file, ''), coalesce(s.source_line, 0), "
+      "'system:' || s.name, v.name FROM system s JOIN vendor v ON v.id = "
+      "s.vendor_id LEFT JOIN import i ON i.id = s.import_id WHERE "
+      "s.mds_sds_received_on IS NULL ORDER BY s.name",
+      "system", "%s（事業者 %s）の MDS/SDS を受領していません",
+      "no MDS/SDS received for %s (vendor %s)"}},
+    "事業者の情報システム %ld 件すべての MDS/SDS を受領済みです",
+    "MDS/SDS received for all %ld vendor systems",
+};
 
 static mm_rc eval_mds_sds(mm_eval_ctx *ctx, mm_error *err)
 {
-    mm_rc rc;
-    long n, total = count(ctx, "SELECT count(*) FROM system WHERE vendor_id IS NOT NULL", err,
-                          &rc);
-
-    if (rc != MM_OK)
-        return rc;
-    if (total == 0) {
-        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
-                     "事業者の情報システムが登録されていません（mamori import systems）%s",
-                     "no vendor information systems imported (mamori import systems)%s", "");
-        return MM_OK;
-    }
-    rc = each_row(ctx,
-                  "SELECT s.id, s.name, coalesce(i.file, ''), coalesce(s.source_line, 0), "
-                  "'system:' || s.name, v.name FROM system s JOIN vendor v ON v.id = "
-                  "s.vendor_id LEFT JOIN import i ON i.id = s.import_id WHERE "
-                  "s.mds_sds_received_on IS NULL ORDER BY s.name",
-                  "system", "%s（事業者 %s）の MDS/SDS を受領していません",
-                  "no MDS/SDS received for %s (vendor %s)", &n, err);
-    if (rc == MM_OK && n == 0)
-        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
-                     "事業者の情報システム %ld 件すべての MDS/SDS を受領済みです",
-                     "MDS/SDS received for all %ld vendor systems", total);
-    return rc;
+    return run_simple(ctx, &mds_sds_rule, err);
 }
 
 /* ---- 2-④ roles and named administrators ------------------------------------------------- */
@@ -293,41 +294,31 @@ static mm_rc eval_accounts(mm_eval_ctx *ctx, mm_error *err)
 
 /* ---- 2-⑦ password strength, 2-⑧ reuse and shared/default accounts ---------------------- */
 
+/* Met when: 2FA, or >= 13 characters, or >= 8 with 3+ character classes and a periodic
+ * change (a maximum age of 1..365 days). */
+static const simple_rule password_rule = {
+    "SELECT count(*) FROM password_policy",
+    "パスワードポリシーが取り込まれていません（mamori import password-policies）",
+    "no password policies imported (mamori import password-policies)",
+    {{"SELECT p.rowid, p.system, coalesce(i.file, ''), coalesce(p.source_line, 0), "
+      "'policy:' || p.system, '最小' || coalesce(p.min_length, '?') || '文字・' || "
+      "coalesce(p.classes, '?') || '種類・有効期限' || coalesce(p.max_age_days, '?') "
+      "|| '日' FROM password_policy p LEFT JOIN import i ON i.id = p.import_id WHERE "
+      "NOT (coalesce(p.mfa, 0) = 1 OR coalesce(p.min_length, 0) >= 13 OR "
+      "(coalesce(p.min_length, 0) >= 8 AND coalesce(p.classes, 0) >= 3 AND "
+      "coalesce(p.max_age_days, 0) BETWEEN 1 AND 365)) ORDER BY p.system",
+      "password_policy",
+      "%s のパスワード規則が基準を満たしません（%s）: 8文字以上で英数字・記号を混在"
+      "させ定期変更、または13文字以上か二要素認証が必要",
+      "the password rule of %s does not meet the bar (%s): 8+ characters mixing "
+      "letters, digits and symbols with periodic change, or 13+ characters or 2FA"}},
+    "%ld システムすべてのパスワード規則が基準を満たしています",
+    "the password rules of all %ld systems meet the bar",
+};
+
 static mm_rc eval_password_policy(mm_eval_ctx *ctx, mm_error *err)
 {
-    mm_rc rc;
-    long n, total = count(ctx, "SELECT count(*) FROM password_policy", err, &rc);
-
-    if (rc != MM_OK)
-        return rc;
-    if (total == 0) {
-        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
-                     "パスワードポリシーが取り込まれていません（mamori import "
-                     "password-policies）%s",
-                     "no password policies imported (mamori import password-policies)%s", "");
-        return MM_OK;
-    }
-    /* Met when: 2FA, or >= 13 characters, or >= 8 with 3+ character classes and a
-     * periodic change (a maximum age of 1..365 days). */
-    rc = each_row(ctx,
-                  "SELECT p.rowid, p.system, coalesce(i.file, ''), coalesce(p.source_line, 0), "
-                  "'policy:' || p.system, '最小' || coalesce(p.min_length, '?') || '文字・' || "
-                  "coalesce(p.classes, '?') || '種類・有効期限' || coalesce(p.max_age_days, '?') "
-                  "|| '日' FROM password_policy p LEFT JOIN import i ON i.id = p.import_id WHERE "
-                  "NOT (coalesce(p.mfa, 0) = 1 OR coalesce(p.min_length, 0) >= 13 OR "
-                  "(coalesce(p.min_length, 0) >= 8 AND coalesce(p.classes, 0) >= 3 AND "
-                  "coalesce(p.max_age_days, 0) BETWEEN 1 AND 365)) ORDER BY p.system",
-                  "password_policy",
-                  "%s のパスワード規則が基準を満たしません（%s）: 8文字以上で英数字・記号を混在"
-                  "させ定期変更、または13文字以上か二要素認証が必要",
-                  "the password rule of %s does not meet the bar (%s): 8+ characters mixing "
-                  "letters, digits and symbols with periodic change, or 13+ characters or 2FA",
-                  &n, err);
-    if (rc == MM_OK && n == 0)
-        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
-                     "%ld システムすべてのパスワード規則が基準を満たしています",
-                     "the password rules of all %ld systems meet the bar", total);
-    return rc;
+    return run_simple(ctx, &password_rule, err);
 }
 
 static mm_rc eval_reuse(mm_eval_ctx *ctx, mm_error *err)
@@ -475,45 +466,30 @@ static mm_rc eval_mfa(mm_eval_ctx *ctx, mm_error *err)
 
 /* ---- 2-⑬ connection-source restriction ------------------------------------------------- */
 
+static const simple_rule allowlist_rule = {
+    "SELECT count(*) FROM asset WHERE remote_access = 1 AND retired_on IS NULL",
+    "台帳にリモートアクセス機器（remote_access=yes）がありません",
+    "no remote-access devices (remote_access=yes) in the ledger",
+    {{"SELECT a.id, a.name, coalesce(i.file, ''), coalesce(a.source_line, 0), "
+      "'no-allowlist:' || a.name, '' FROM asset a LEFT JOIN import i ON i.id = "
+      "a.import_id WHERE a.remote_access = 1 AND a.retired_on IS NULL AND NOT "
+      "EXISTS (SELECT 1 FROM allowlist l WHERE l.device = a.name COLLATE NOCASE OR "
+      "l.device = a.host COLLATE NOCASE) ORDER BY a.name",
+      "asset", "リモートアクセス機器 %s に接続元の許可リストがありません%s",
+      "remote-access device %s has no source allow-list%s"},
+     {"SELECT l.id, l.device, coalesce(i.file, ''), coalesce(l.source_line, 0), "
+      "'any-source:' || l.device || ':' || l.cidr, l.cidr FROM allowlist l LEFT "
+      "JOIN import i ON i.id = l.import_id WHERE l.cidr IN ('0.0.0.0/0', '::/0', "
+      "'any', '*') ORDER BY l.device",
+      "allowlist", "%s の許可リストにすべての接続元を許す規則があります（%s）",
+      "the allow-list of %s has an any-source rule (%s)"}},
+    "リモートアクセス機器 %ld 台すべてで接続元が制限されています",
+    "connection sources are restricted on all %ld remote-access devices",
+};
+
 static mm_rc eval_allowlists(mm_eval_ctx *ctx, mm_error *err)
 {
-    mm_rc rc;
-    long n1, n2, total = count(ctx,
-                               "SELECT count(*) FROM asset WHERE remote_access = 1 AND "
-                               "retired_on IS NULL",
-                               err, &rc);
-
-    if (rc != MM_OK)
-        return rc;
-    if (total == 0) {
-        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
-                     "台帳にリモートアクセス機器（remote_access=yes）がありません%s",
-                     "no remote-access devices (remote_access=yes) in the ledger%s", "");
-        return MM_OK;
-    }
-    rc = each_row(ctx,
-                  "SELECT a.id, a.name, coalesce(i.file, ''), coalesce(a.source_line, 0), "
-                  "'no-allowlist:' || a.name, '' FROM asset a LEFT JOIN import i ON i.id = "
-                  "a.import_id WHERE a.remote_access = 1 AND a.retired_on IS NULL AND NOT "
-                  "EXISTS (SELECT 1 FROM allowlist l WHERE l.device = a.name COLLATE NOCASE OR "
-                  "l.device = a.host COLLATE NOCASE) ORDER BY a.name",
-                  "asset", "リモートアクセス機器 %s に接続元の許可リストがありません%s",
-                  "remote-access device %s has no source allow-list%s", &n1, err);
-    if (rc != MM_OK)
-        return rc;
-    rc = each_row(ctx,
-                  "SELECT l.id, l.device, coalesce(i.file, ''), coalesce(l.source_line, 0), "
-                  "'any-source:' || l.device || ':' || l.cidr, l.cidr FROM allowlist l LEFT "
-                  "JOIN import i ON i.id = l.import_id WHERE l.cidr IN ('0.0.0.0/0', '::/0', "
-                  "'any', '*') ORDER BY l.device",
-                  "allowlist", "%s の許可リストにすべての接続元を許す規則があります（%s）",
-                  "the allow-list of %s has an any-source rule (%s)", &n2, err);
-    if (rc == MM_OK && n1 + n2 == 0)
-        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
-                     "リモートアクセス機器 %ld 台すべてで接続元が制限されています",
-                     "connection sources are restricted on all %ld remote-access devices",
-                     total);
-    return rc;
+    return run_simple(ctx, &allowlist_rule, err);
 }
 
 
