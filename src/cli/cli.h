@@ -71,6 +71,17 @@ const mm_command *mm_cli_find(const char *name);
 extern const mm_command mm_commands[];
 extern const size_t mm_commands_len;
 
+/* A subcommand that runs on the open workspace (`mamori answers import …`). */
+typedef struct mm_subcommand {
+    const char *name;
+    int (*run)(mm_ws *ws, int argc, char **argv); /* argv[0] is the subcommand's name */
+} mm_subcommand;
+
+/* Finds argv[1] in subs, opens the workspace, runs it and closes the workspace. A missing
+ * subcommand prints `missing` (what was expected) as a usage error. */
+int mm_cli_subcommand(const mm_globals *g, const char *cmd, int argc, char **argv,
+                      const mm_subcommand *subs, size_t nsubs, const char *missing);
+
 /* Writes data to path atomically, or to stdout when path is NULL or "-". */
 mm_rc mm_cli_output(const char *path, const void *data, size_t len, mm_error *err);
 

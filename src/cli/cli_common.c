@@ -61,6 +61,28 @@ int mm_cli_want_help(const char *cmd, int argc, char **argv)
     return 0;
 }
 
+int mm_cli_subcommand(const mm_globals *g, const char *cmd, int argc, char **argv,
+                      const mm_subcommand *subs, size_t nsubs, const char *missing)
+{
+    mm_error err;
+    mm_ws ws;
+    int code;
+
+    mm_error_clear(&err);
+    if (argc < 2)
+        return mm_cli_usage(cmd, "%s", missing);
+    for (size_t i = 0; i < nsubs; i++) {
+        if (strcmp(argv[1], subs[i].name) != 0)
+            continue;
+        if (mm_ws_open(g, &ws, &err) != MM_OK)
+            return mm_cli_fail(&err);
+        code = subs[i].run(&ws, argc - 1, argv + 1);
+        mm_ws_close(&ws);
+        return code;
+    }
+    return mm_cli_usage(cmd, "unknown subcommand '%s'", argv[1]);
+}
+
 mm_rc mm_cli_output(const char *path, const void *data, size_t len, mm_error *err)
 {
     if (!path || strcmp(path, "-") == 0) {

@@ -98,29 +98,10 @@ static int evidence_list(mm_ws *ws, int argc, char **argv)
 
 int mm_cmd_evidence(const mm_globals *g, int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*run)(mm_ws *ws, int argc, char **argv);
-    } subs[] = {
+    static const mm_subcommand subs[] = {
         {"list", evidence_list},
     };
-    mm_error err;
-    mm_ws ws;
-    int code = -1;
 
-    mm_error_clear(&err);
-    if (argc < 2)
-        return mm_cli_usage("evidence", "list を指定してください (expected a subcommand: list)");
-    for (size_t i = 0; i < MM_ARRAY_LEN(subs); i++) {
-        if (strcmp(argv[1], subs[i].name) == 0) {
-            if (mm_ws_open(g, &ws, &err) != MM_OK)
-                return mm_cli_fail(&err);
-            code = subs[i].run(&ws, argc - 1, argv + 1);
-            mm_ws_close(&ws);
-            break;
-        }
-    }
-    if (code < 0)
-        return mm_cli_usage("evidence", "unknown subcommand '%s'", argv[1]);
-    return code;
+    return mm_cli_subcommand(g, "evidence", argc, argv, subs, MM_ARRAY_LEN(subs),
+                             "list を指定してください (expected a subcommand: list)");
 }

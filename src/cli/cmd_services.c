@@ -428,35 +428,16 @@ static int services_unneeded(mm_ws *ws, int argc, char **argv)
 
 int mm_cmd_services(const mm_globals *g, int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*run)(mm_ws *ws, int argc, char **argv);
-    } subs[] = {
+    static const mm_subcommand subs[] = {
         {"diff", services_diff},
         {"list", services_list},
         {"hosts", services_hosts},
         {"unneeded", services_unneeded},
     };
-    mm_error err;
-    mm_ws ws;
-    int code = -1;
 
-    mm_error_clear(&err);
-    if (argc < 2)
-        return mm_cli_usage("services", "diff, list, hosts, unneeded のいずれかを指定してください "
-                                        "(expected diff, list, hosts or unneeded)");
-    if (strcmp(argv[1], "import") == 0)
+    if (argc >= 2 && strcmp(argv[1], "import") == 0)
         return mm_cmd_import_services(g, argc - 1, argv + 1);
-    for (size_t i = 0; i < MM_ARRAY_LEN(subs); i++) {
-        if (strcmp(argv[1], subs[i].name) == 0) {
-            if (mm_ws_open(g, &ws, &err) != MM_OK)
-                return mm_cli_fail(&err);
-            code = subs[i].run(&ws, argc - 1, argv + 1);
-            mm_ws_close(&ws);
-            break;
-        }
-    }
-    if (code < 0)
-        return mm_cli_usage("services", "unknown subcommand '%s'", argv[1]);
-    return code;
+    return mm_cli_subcommand(g, "services", argc, argv, subs, MM_ARRAY_LEN(subs),
+                             "diff, list, hosts, unneeded のいずれかを指定してください "
+                             "(expected diff, list, hosts or unneeded)");
 }
