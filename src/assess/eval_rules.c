@@ -34,8 +34,8 @@ static const char *ref_close(mm_buf *b)
 }
 
 /* A single reference as a JSON array. */
-static char *one_ref(sqlite3_stmt *s, const char *table, int id_col, int label_col,
-                     int file_col, int line_col)
+static char *one_ref(sqlite3_stmt *s, const char *table, int id_col, int label_col, int file_col,
+                     int line_col)
 {
     mm_buf b;
     mm_buf_init(&b, 0);
@@ -67,7 +67,9 @@ static long count(mm_eval_ctx *ctx, const char *sql, mm_error *err, mm_rc *rc)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 /* Runs a query whose rows are each one failing subject: columns (id, label, file, line,
- * subject, detail). Emits one fail per row; returns the number of rows in *n. */
+ * subject, detail[, detail_en]). Emits one fail per row; returns the number of rows in *n.
+ * A seventh column is the detail in English, for details our own words make (the first is
+ * then the Japanese); without it both languages show the same detail (a name, a date). */
 static mm_rc each_row(mm_eval_ctx *ctx, const char *sql, const char *table, const char *ja,
                       const char *en, long *n, mm_error *err)
 {
@@ -88,8 +90,16 @@ static mm_rc each_row(mm_eval_ctx *ctx, const char *sql, const char *table, cons
         sqlite3_bind_int(s, 2, mm_eval_settings_of(ctx)->unused_account_days);
     while ((rcs = sqlite3_step(s)) == SQLITE_ROW) {
         char *refs = one_ref(s, table, 0, 1, 2, 3);
-        mm_eval_emit(ctx, mm_col_text(s, 4), MM_VERDICT_FAIL, refs, ja, en, mm_col_text(s, 1),
-                     mm_col_text(s, 5));
+        if (sqlite3_column_count(s) >= 7) {
+            char tja[1024], ten[1024];
+            snprintf(tja, sizeof(tja), ja, mm_col_text(s, 1), mm_col_text(s, 5));
+            snprintf(ten, sizeof(ten), en, mm_col_text(s, 1), mm_col_text(s, 6));
+            mm_eval_emit(ctx, mm_col_text(s, 4), MM_VERDICT_FAIL, refs, "%s%.0s", "%.0s%s", tja,
+                         ten);
+        } else {
+            mm_eval_emit(ctx, mm_col_text(s, 4), MM_VERDICT_FAIL, refs, ja, en, mm_col_text(s, 1),
+                         mm_col_text(s, 5));
+        }
         free(refs);
         (*n)++;
     }
@@ -130,8 +140,8 @@ static mm_rc run_simple(mm_eval_ctx *ctx, const simple_rule *r, mm_error *err)
     }
     for (size_t i = 0; i < MM_ARRAY_LEN(r->checks) && r->checks[i].sql && rc == MM_OK; i++) {
         long n = 0;
-        rc = each_row(ctx, r->checks[i].sql, r->checks[i].table, r->checks[i].ja,
-                      r->checks[i].en, &n, err);
+        rc = each_row(ctx, r->checks[i].sql, r->checks[i].table, r->checks[i].ja, r->checks[i].en,
+                      &n, err);
         failed += n;
     }
     if (rc == MM_OK && failed == 0)
@@ -152,7 +162,11 @@ static const simple_rule ledger_rule = {
       "ELSE '' END || CASE WHEN a.kind IN ('server','pc','network') AND a.os = '' "
       "THEN 'OS/ファームウェア ' ELSE '' END || CASE WHEN a.kind IN "
       "('server','pc','network') AND a.os_version = '' THEN 'バージョン' ELSE '' "
-      "END) FROM asset a LEFT JOIN import i ON i.id = a.import_id WHERE "
+      "END), trim(CASE WHEN a.location = '' THEN 'location ' ELSE '' END || CASE WHEN "
+      "a.department = '' AND a.owner = '' THEN 'department/owner ' ELSE '' END || CASE "
+      "WHEN a.kind IN ('server','pc','network') AND a.os = '' THEN 'OS/firmware ' ELSE '' "
+      "END || CASE WHEN a.kind IN ('server','pc','network') AND a.os_version = '' THEN "
+      "'version' ELSE '' END) FROM asset a LEFT JOIN import i ON i.id = a.import_id WHERE "
       "a.retired_on IS NULL AND (a.location = '' OR (a.department = '' AND "
       "a.owner = '') OR (a.kind IN ('server','pc','network') AND (a.os = '' OR "
       "a.os_version = ''))) ORDER BY a.name",
@@ -235,18 +249,21 @@ static mm_rc eval_roles(mm_eval_ctx *ctx, mm_error *err)
                   "SELECT a.id, a.system || '/' || a.login, coalesce(i.file, ''), "
                   "coalesce(a.source_line, 0), 'account:' || a.system || '/' || a.login, "
                   "CASE WHEN a.shared THEN '共用アカウント' WHEN a.person_id = '' THEN "
-                  "'本人の紐付けなし' ELSE '職員名簿にない ' || a.person_id END FROM account a "
+                  "'本人の紐付けなし' ELSE '職員名簿にない ' || a.person_id END, CASE WHEN "
+                  "a.shared THEN 'shared account' WHEN a.person_id = '' THEN 'no person "
+                  "linked' ELSE 'not in the staff roster: ' || a.person_id END FROM account a "
                   "LEFT JOIN import i ON i.id = a.import_id WHERE a.enabled AND a.is_admin AND "
                   "(a.shared OR a.person_id = '' OR NOT EXISTS (SELECT 1 FROM staff s WHERE "
                   "s.person_id = a.person_id)) ORDER BY 2",
                   "account", "管理者権限のアカウント %s が特定の個人に紐付いていません（%s）",
                   "administrator account %s is not held by a named person (%s)", &n, err);
     if (rc == MM_OK && n == 0 && roles > 0)
-        mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
-                     "アクセス権限表（%ld 行）があり、管理者権限はすべて名前のある個人が持っています",
-                     "an access matrix (%ld rows) exists and every administrator is a named "
-                     "person",
-                     roles);
+        mm_eval_emit(
+            ctx, "*", MM_VERDICT_PASS, NULL,
+            "アクセス権限表（%ld 行）があり、管理者権限はすべて名前のある個人が持っています",
+            "an access matrix (%ld rows) exists and every administrator is a named "
+            "person",
+            roles);
     return rc;
 }
 
@@ -268,7 +285,8 @@ static mm_rc eval_accounts(mm_eval_ctx *ctx, mm_error *err)
     rc = each_row(ctx,
                   "SELECT a.id, a.system || '/' || a.login, coalesce(i.file, ''), "
                   "coalesce(a.source_line, 0), 'left:' || a.system || '/' || a.login, "
-                  "s.name || '（退職日 ' || s.left_on || '）' FROM account a JOIN staff s ON "
+                  "s.name || '（退職日 ' || s.left_on || '）', s.name || ' (left on ' || "
+                  "s.left_on || ')' FROM account a JOIN staff s ON "
                   "s.person_id = a.person_id LEFT JOIN import i ON i.id = a.import_id WHERE "
                   "a.enabled AND s.left_on IS NOT NULL AND s.left_on <= ?1 ORDER BY 2",
                   "account", "退職者の有効なアカウント %s: %s",
@@ -303,7 +321,10 @@ static const simple_rule password_rule = {
     {{"SELECT p.rowid, p.system, coalesce(i.file, ''), coalesce(p.source_line, 0), "
       "'policy:' || p.system, '最小' || coalesce(p.min_length, '?') || '文字・' || "
       "coalesce(p.classes, '?') || '種類・有効期限' || coalesce(p.max_age_days, '?') "
-      "|| '日' FROM password_policy p LEFT JOIN import i ON i.id = p.import_id WHERE "
+      "|| '日', 'minimum ' || coalesce(p.min_length, '?') || ' characters, ' || "
+      "coalesce(p.classes, '?') || ' character classes, maximum age ' || "
+      "coalesce(p.max_age_days, '?') || ' days' FROM password_policy p LEFT JOIN import i "
+      "ON i.id = p.import_id WHERE "
       "NOT (coalesce(p.mfa, 0) = 1 OR coalesce(p.min_length, 0) >= 13 OR "
       "(coalesce(p.min_length, 0) >= 8 AND coalesce(p.classes, 0) >= 3 AND "
       "coalesce(p.max_age_days, 0) BETWEEN 1 AND 365)) ORDER BY p.system",
@@ -335,13 +356,15 @@ static mm_rc eval_reuse(mm_eval_ctx *ctx, mm_error *err)
                       "0), 'history:' || p.system, coalesce(p.history, 0) FROM password_policy "
                       "p LEFT JOIN import i ON i.id = p.import_id WHERE coalesce(p.history, 0) "
                       "< 1 AND coalesce(p.mfa, 0) = 0 ORDER BY p.system",
-                      "password_policy", "%s は過去のパスワードの再使用を禁止していません（履歴 %s）",
+                      "password_policy",
+                      "%s は過去のパスワードの再使用を禁止していません（履歴 %s）",
                       "%s does not prevent reusing old passwords (history %s)", &n1, err);
     if (rc == MM_OK)
         rc = each_row(ctx,
                       "SELECT a.id, a.system || '/' || a.login, coalesce(i.file, ''), "
                       "coalesce(a.source_line, 0), 'shared:' || a.system || '/' || a.login, "
-                      "'共用' FROM account a LEFT JOIN import i ON i.id = a.import_id WHERE "
+                      "'共用', 'shared' FROM account a LEFT JOIN import i ON i.id = "
+                      "a.import_id WHERE "
                       "a.enabled AND a.shared ORDER BY 2",
                       "account", "共用アカウント %s が有効です（%s）",
                       "shared account %s is enabled (%s)", &n2, err);
@@ -372,17 +395,17 @@ static mm_rc eval_reuse(mm_eval_ctx *ctx, mm_error *err)
 static mm_rc eval_media(mm_eval_ctx *ctx, mm_error *err)
 {
     mm_rc rc;
-    long n1, n2, total = count(ctx,
-                               "SELECT count(*) FROM asset WHERE kind IN ('server','pc') AND "
-                               "retired_on IS NULL",
-                               err, &rc);
+    long n1, n2,
+        total = count(ctx,
+                      "SELECT count(*) FROM asset WHERE kind IN ('server','pc') AND "
+                      "retired_on IS NULL",
+                      err, &rc);
 
     if (rc != MM_OK)
         return rc;
     if (total == 0) {
-        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
-                     "台帳にサーバ・端末PCがありません%s", "no servers or PCs in the ledger%s",
-                     "");
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL, "台帳にサーバ・端末PCがありません%s",
+                     "no servers or PCs in the ledger%s", "");
         return MM_OK;
     }
     rc = each_row(ctx,
@@ -433,9 +456,9 @@ static mm_rc eval_mfa(mm_eval_ctx *ctx, mm_error *err)
     long days = mm_date_to_days(&deadline) - mm_date_to_days(&today);
     mm_rc rc;
     long total = count(ctx, "SELECT count(*) FROM account WHERE enabled", err, &rc);
-    long with = rc == MM_OK ? count(ctx, "SELECT count(*) FROM account WHERE enabled AND mfa = 1",
-                                    err, &rc)
-                            : 0;
+    long with = rc == MM_OK
+                    ? count(ctx, "SELECT count(*) FROM account WHERE enabled AND mfa = 1", err, &rc)
+                    : 0;
 
     if (rc != MM_OK)
         return rc;
@@ -492,7 +515,6 @@ static mm_rc eval_allowlists(mm_eval_ctx *ctx, mm_error *err)
     return run_simple(ctx, &allowlist_rule, err);
 }
 
-
 /* ---- 2-⑥ patches: installed versions against the advisory feed ------------------------- */
 
 static mm_rc eval_patches(mm_eval_ctx *ctx, mm_error *err)
@@ -510,12 +532,12 @@ static mm_rc eval_patches(mm_eval_ctx *ctx, mm_error *err)
     if (rc != MM_OK)
         return rc;
     if (inventory == 0 || advisories == 0) {
-        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
-                     "%s", "%s",
-                     inventory == 0 ? "ソフトウェア・ファームウェアの版数が取り込まれていません（mamori "
-                                      "import software、または台帳の os/os_version）"
-                                    : "脆弱性情報が取り込まれていません（mamori import advisories "
-                                      "data/advisories/feed.json）");
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL, "%s", "%s",
+                     inventory == 0
+                         ? "ソフトウェア・ファームウェアの版数が取り込まれていません（mamori "
+                           "import software、または台帳の os/os_version）"
+                         : "脆弱性情報が取り込まれていません（mamori import advisories "
+                           "data/advisories/feed.json）");
         return MM_OK;
     }
     /* Installed versions from the inventory and from the ledger's OS/firmware column. */
@@ -616,8 +638,7 @@ static mm_rc eval_services(mm_eval_ctx *ctx, mm_error *err)
 
         memset(&now, 0, sizeof(now));
         memset(&before, 0, sizeof(before));
-        if ((rc = mm_services_load(mm_eval_store(ctx), hosts[h].host, NULL, 0, &now, err)) !=
-            MM_OK)
+        if ((rc = mm_services_load(mm_eval_store(ctx), hosts[h].host, NULL, 0, &now, err)) != MM_OK)
             break;
         mm_host_role role = host_role(ctx, now.host);
         mm_scope scope = role == MM_ROLE_SERVER ? MM_SCOPE_SERVER
@@ -631,20 +652,18 @@ static mm_rc eval_services(mm_eval_ctx *ctx, mm_error *err)
             mm_buf_init(&refs, 0);
             mm_buf_addf(&subj, "service:%s:%s", now.host, hits.v[i].service->name);
             ref_add(&refs, "service_snapshot", now.id, now.host, NULL, 0);
-            mm_eval_emit_scoped(ctx, scope, mm_buf_str(&subj), MM_VERDICT_FAIL,
-                                ref_close(&refs),
-                         "%s で不要なサービス %s が動作しています（%s 時点）: %s%.0s",
-                         "%s runs the unneeded service %s (as of %s): %.0s%s", now.host,
-                         hits.v[i].service->name, day, hits.v[i].entry->reason_ja,
-                         hits.v[i].entry->reason_en);
+            mm_eval_emit_scoped(ctx, scope, mm_buf_str(&subj), MM_VERDICT_FAIL, ref_close(&refs),
+                                "%s で不要なサービス %s が動作しています（%s 時点）: %s%.0s",
+                                "%s runs the unneeded service %s (as of %s): %.0s%s", now.host,
+                                hits.v[i].service->name, day, hits.v[i].entry->reason_ja,
+                                hits.v[i].entry->reason_en);
             mm_buf_release(&subj);
             mm_buf_release(&refs);
             fails++;
         }
         mm_unneeded_hits_release(&hits);
         /* A change since the previous snapshot is for a person to look at. */
-        if (mm_services_load(mm_eval_store(ctx), hosts[h].host, NULL, 1, &before, NULL) ==
-            MM_OK) {
+        if (mm_services_load(mm_eval_store(ctx), hosts[h].host, NULL, 1, &before, NULL) == MM_OK) {
             mm_services_diff d;
             mm_services_diff_compute(&before, &now, &d);
             if (d.added + d.removed + d.changed > 0) {
@@ -653,12 +672,13 @@ static mm_rc eval_services(mm_eval_ctx *ctx, mm_error *err)
                 mm_buf_init(&subj, 0);
                 mm_buf_addf(&subj, "changed:%s", now.host);
                 mm_date_slash(&before.taken, from);
-                mm_eval_emit_scoped(ctx, scope, mm_buf_str(&subj), MM_VERDICT_UNKNOWN, NULL,
-                             "%s のサービスが %s から %s の間に変わりました（追加 %zu・削除 %zu・変更 "
-                             "%zu）: mamori services diff で確認してください",
-                             "the services of %s changed between %s and %s (%zu added, %zu "
-                             "removed, %zu changed): review with mamori services diff",
-                             now.host, from, day, d.added, d.removed, d.changed);
+                mm_eval_emit_scoped(
+                    ctx, scope, mm_buf_str(&subj), MM_VERDICT_UNKNOWN, NULL,
+                    "%s のサービスが %s から %s の間に変わりました（追加 %zu・削除 %zu・変更 "
+                    "%zu）: mamori services diff で確認してください",
+                    "the services of %s changed between %s and %s (%zu added, %zu "
+                    "removed, %zu changed): review with mamori services diff",
+                    now.host, from, day, d.added, d.removed, d.changed);
                 mm_buf_release(&subj);
             }
             mm_services_diff_release(&d);
@@ -690,8 +710,7 @@ static mm_rc eval_services(mm_eval_ctx *ctx, mm_error *err)
     if (rc == MM_OK && fails == 0)
         mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
                      "サービス一覧のある %zu 台で不要なサービスは動作していません",
-                     "no unneeded service runs on the %zu hosts with a service snapshot",
-                     nhosts);
+                     "no unneeded service runs on the %zu hosts with a service snapshot", nhosts);
 out:
     mm_unneeded_free(&list);
     free(hosts);
@@ -717,7 +736,8 @@ static mm_rc eval_access_logs(mm_eval_ctx *ctx, mm_error *err)
     mm_rc rc;
 
     if (!set || !set->ws_dir) {
-        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL, "ワークスペースが分からないためログを確認できません",
+        mm_eval_emit(ctx, "*", MM_VERDICT_UNKNOWN, NULL,
+                     "ワークスペースが分からないためログを確認できません",
                      "no workspace directory: the log store cannot be checked");
         return MM_OK;
     }
@@ -799,8 +819,8 @@ static mm_rc eval_access_logs(mm_eval_ctx *ctx, mm_error *err)
             snprintf(subject, sizeof(subject), "asset:%s", mm_col_text(s, 1));
             mm_eval_emit(ctx, subject, MM_VERDICT_FAIL, refs,
                          "サーバ %s から直近 %d 日のログがありません（最後: %s）",
-                         "server %s sent no logs in the last %d days (last: %s)",
-                         mm_col_text(s, 1), conf.recent_days, last ? last : "なし / never");
+                         "server %s sent no logs in the last %d days (last: %s)", mm_col_text(s, 1),
+                         conf.recent_days, last ? last : "なし / never");
             free(refs);
             silent++;
         }
@@ -831,8 +851,7 @@ const mm_evaluator mm_evaluators[] = {
     {"2-3", "mds-sds", eval_mds_sds, "MDS/SDS の受領", "MDS/SDS received per vendor system"},
     {"2-4", "roles-admins", eval_roles, "権限表と管理者の特定",
      "access matrix and named administrators"},
-    {"2-5", "accounts", eval_accounts, "退職者・未使用アカウント",
-     "leavers' and unused accounts"},
+    {"2-5", "accounts", eval_accounts, "退職者・未使用アカウント", "leavers' and unused accounts"},
     {"2-6", "advisories", eval_patches, "導入版数と脆弱性情報の照合",
      "installed versions against the advisory feed"},
     {"2-7", "password-policy", eval_password_policy, "パスワードの強度と定期変更",

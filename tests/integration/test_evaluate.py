@@ -77,6 +77,28 @@ class EvaluateTest(MamoriCase):
         out = self.ok("findings", "--item", "2-5").out
         self.assertIn("accounts.json:", out)
 
+    def test_english_reasons_say_our_words_in_english(self):
+        """Details the evaluators compose themselves (missing fields, why an admin account is
+        not personal, leave dates, password rules, shared accounts) are English in the English
+        reason and Japanese in the Japanese one; only names from the evidence stay as written."""
+        for kind, name in [("staff", "staff.csv"), ("roles", "roles.csv"),
+                           ("accounts", "accounts.json"),
+                           ("password-policies", "password-policies.json")]:
+            self.imp(kind, os.path.join(EV, name))
+        self.imp("assets", self.write("a.csv", "kind,name,os,os_version,location,department\n"
+                                                "server,SV-01,Windows Server,2019,,\n"))
+        self.ok("evaluate")
+        ours = ["共用", "退職日", "本人", "職員名簿", "最小", "文字", "管理部門", "設置場所",
+                "バージョン", "有効期限"]
+        fails = [x for x in self.findings() if x["verdict"] == "fail"]
+        self.assertTrue(any(x["item"] == "2-1" for x in fails), fails)
+        for x in fails:
+            for w in ours:
+                self.assertNotIn(w, x["reason"]["en"], x)
+        f21 = [x for x in fails if x["item"] == "2-1"][0]
+        self.assertIn("location", f21["reason"]["en"])
+        self.assertIn("設置場所", f21["reason"]["ja"])
+
     def test_allowlist_any_source(self):
         self.imp("assets", os.path.join(EV, "assets.csv"))
         p = self.write("l.csv", "device,cidr\nFW-01,0.0.0.0/0\nVPN-VENDOR,203.0.113.0/24\n")
