@@ -817,10 +817,16 @@ static mm_rc eval_access_logs(mm_eval_ctx *ctx, mm_error *err)
             char *refs = one_ref(s, "asset", 0, 1, 2, 3);
             char subject[300];
             snprintf(subject, sizeof(subject), "asset:%s", mm_col_text(s, 1));
-            mm_eval_emit(ctx, subject, MM_VERDICT_FAIL, refs,
-                         "サーバ %s から直近 %d 日のログがありません（最後: %s）",
-                         "server %s sent no logs in the last %d days (last: %s)", mm_col_text(s, 1),
-                         conf.recent_days, last ? last : "なし / never");
+            if (last)
+                mm_eval_emit(ctx, subject, MM_VERDICT_FAIL, refs,
+                             "サーバ %s から直近 %d 日のログがありません（最後: %s）",
+                             "server %s sent no logs in the last %d days (last: %s)",
+                             mm_col_text(s, 1), conf.recent_days, last);
+            else
+                mm_eval_emit(ctx, subject, MM_VERDICT_FAIL, refs,
+                             "サーバ %s からログが一度も届いていません（直近 %d 日が必要）",
+                             "server %s has never sent logs (needed within %d days)",
+                             mm_col_text(s, 1), conf.recent_days);
             free(refs);
             silent++;
         }

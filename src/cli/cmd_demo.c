@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <getopt.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include "answers_io.h"
@@ -16,6 +17,7 @@
 #include "evaluate.h"
 #include "evidence.h"
 #include "importer.h"
+#include "logs.h"
 #include "services.h"
 #include "facility.h"
 #include "fs.h"
@@ -29,8 +31,8 @@ typedef struct demo_answer {
     int round;
     const char *scope;
     const char *value;
-    int checked_ago;   /* days before today */
-    int target_ahead;  /* days after today; negative = overdue; 0 = none */
+    int checked_ago;  /* days before today */
+    int target_ahead; /* days after today; negative = overdue; 0 = none */
     const char *note;
 } demo_answer;
 
@@ -47,7 +49,8 @@ static const demo_answer demo_answers[] = {
     {NULL, "2-2", 1, "all", "yes", 110, 0, "保守用VPN 2系統を事業者2社に確認"},
     {NULL, "2-3", 1, "all", "no", 105, 60, "部門システム1社からSDS未受領。督促中"},
     {NULL, "2-4", 1, "all", "yes", 100, 0, "職種別アクセス権限表を情報委員会で承認"},
-    {NULL, "2-5", 1, "all", "no", 100, OVERDUE, "退職者アカウント棚卸しが未完了（人事データ連携待ち）"},
+    {NULL, "2-5", 1, "all", "no", 100, OVERDUE,
+     "退職者アカウント棚卸しが未完了（人事データ連携待ち）"},
     {NULL, "2-6", 1, "all", "yes", 95, 0, "VPN装置のファームウェアを更新"},
     {NULL, "2-7", 1, "all", "yes", 95, 0, ""},
     {NULL, "2-8", 1, "all", "no", 90, 45, "病棟の共用IDが残っている。個人ID化を計画"},
@@ -67,7 +70,8 @@ static const demo_answer demo_answers[] = {
     {NULL, "2-3", 2, "all", "no", 7, 60, "残り1社のSDSは受領予定日確定"},
     /* The vendors' own sheets. */
     {"東和メディカルシステム株式会社", "1-1", 1, "all", "yes", 50, 0, "保守責任者を指名済み"},
-    {"東和メディカルシステム株式会社", "2-2", 1, "all", "yes", 50, 0, "リモート保守機器の一覧を提出"},
+    {"東和メディカルシステム株式会社", "2-2", 1, "all", "yes", 50, 0,
+     "リモート保守機器の一覧を提出"},
     {"東和メディカルシステム株式会社", "2-3", 1, "all", "yes", 50, 0, "MDS/SDS 提出済み"},
     {"東和メディカルシステム株式会社", "2-6", 1, "all", "yes", 50, 0, ""},
     {"東和メディカルシステム株式会社", "2-10", 1, "all", "no", 50, 120, "次期更新で対応予定"},
@@ -108,7 +112,8 @@ static mm_rc write_demo_csv(const char *path, mm_error *err)
     lo = t - since;
     hi = t + to_end;
     mm_buf_init(&b, 0);
-    mm_buf_adds(&b, "\xEF\xBB\xBFsheet,vendor,item,round,scope,answer,checked,target,answerer,note\r\n");
+    mm_buf_adds(
+        &b, "\xEF\xBB\xBFsheet,vendor,item,round,scope,answer,checked,target,answerer,note\r\n");
     for (size_t i = 0; i < MM_ARRAY_LEN(demo_answers); i++) {
         const demo_answer *a = &demo_answers[i];
         /* Checked dates: spread over the part of the year that has passed. */
@@ -272,8 +277,7 @@ out:
  * Imports the demo's service snapshots: $MAMORI_DATA/demo/services/HOST/N.csv, each taken N
  * days before today, oldest first (2-⑫). OUT: *snapshots.
  */
-static mm_rc import_demo_services(mm_ws *ws, const char *actor, size_t *snapshots,
-                                  mm_error *err)
+static mm_rc import_demo_services(mm_ws *ws, const char *actor, size_t *snapshots, mm_error *err)
 {
     char root[4096];
     DIR *hosts = NULL;
@@ -329,6 +333,135 @@ static mm_rc import_demo_services(mm_ws *ws, const char *actor, size_t *snapshot
         }
     }
     closedir(hosts);
+    return rc;
+}
+
+/* What the demo's logs produced, for the summary. */
+typedef struct demo_logs {
+    unsigned long long events, alerts;
+    int verified;
+    char vpn_report[4096];
+} demo_logs;
+
+/*
+ * Two weeks of the demo hospital's access logs ($MAMORI_DATA/demo/logs: FortiGate SSL-VPN,
+ * sshd on the log server, Windows Security events of the EMR servers, the EMR's record-access
+ * CSV), dated relative to today, go through the same pipeline as `mamori logs import`: parse,
+ * rules, sealed store. The story: a password-guessing run on the VPN followed by a success, a
+ * vendor connecting from outside its allow-list at night, a leaver's VPN account and EMR login
+ * still working, a new local administrator; PACS-01 and FILE-01 send no logs (2-⑪). The store
+ * is then verified and the month's VPN access audit written, as a hospital would each month.
+ */
+static mm_rc import_demo_logs(mm_ws *ws, const char *dir, const char *reports, demo_logs *out,
+                              mm_error *err)
+{
+    static const struct {
+        const char *file, *format, *device;
+    } files[] = {
+        {"01-fortigate.log", "fortigate", NULL},
+        {"02-syslog.log", "syslog", NULL},
+        {"03-windows-json.jsonl", "windows-json", NULL},
+        {"04-emr-csv.csv", "emr-csv", "電子カルテ"},
+    };
+    char src[4096], dst[4096], logs_dir[4096];
+    uint8_t sk[64], pk[32];
+    mm_logsess *s = NULL;
+    mm_buf notices, rep;
+    mm_rc rc;
+
+    memset(out, 0, sizeof(*out));
+    mm_buf_init(&notices, 0);
+    mm_buf_init(&rep, 0);
+    if (mm_path_join(src, sizeof(src), mm_data_dir(), "demo/logs") != MM_OK ||
+        mm_path_join(dst, sizeof(dst), dir, "demo-logs") != MM_OK ||
+        mm_path_join(logs_dir, sizeof(logs_dir), dir, MM_LOGS_DIR) != MM_OK)
+        return mm_error_set(err, MM_ERR_INVALID, dir, 0, 0, "path too long");
+    if (!mm_dir_exists(src))
+        return MM_OK; /* no demo logs shipped */
+    if ((rc = mm_mkdir_p(dst, 0755, err)) != MM_OK ||
+        (rc = mm_logsess_open(ws->dir, ws->st, &notices, &s, err)) != MM_OK)
+        goto out;
+    for (size_t i = 0; i < MM_ARRAY_LEN(files) && rc == MM_OK; i++) {
+        char in[4096], outp[4096], *raw = NULL, *text = NULL;
+        size_t len = 0;
+        int pidx = 0;
+        const mm_log_parser *p = mm_log_parser_find(files[i].format, &pidx);
+        if (!p || mm_path_join(in, sizeof(in), src, files[i].file) != MM_OK ||
+            mm_path_join(outp, sizeof(outp), dst, files[i].file) != MM_OK) {
+            rc = mm_error_set(err, MM_ERR_INVALID, files[i].file, 0, 0, "demo log set broken");
+            break;
+        }
+        rc = mm_file_read(in, 16 * 1024 * 1024, &raw, &len, err);
+        if (rc == MM_OK) {
+            text = expand_dates(raw);
+            rc = mm_file_write_atomic(outp, text, strlen(text), 0644, err);
+        }
+        if (rc == MM_OK)
+            rc = mm_logsess_file(s, outp, p, pidx, files[i].device, err);
+        free(raw);
+        free(text);
+    }
+    if (rc == MM_OK)
+        rc = mm_logsess_commit(s, err);
+    if (rc != MM_OK)
+        goto out;
+    out->events = mm_logsess_counts(s)->stored;
+    out->alerts = mm_logsess_counts(s)->alerts;
+    mm_logsess_free(&s);
+    /* verify, and record the result for the 2-⑪ evaluator */
+    {
+        mm_logs_anchor a;
+        mm_logv_report r;
+        mm_logv_report_init(&r);
+        rc = mm_logkey_load(logs_dir, 0, sk, pk, NULL, err);
+        sodium_memzero(sk, sizeof(sk));
+        if (rc == MM_OK)
+            rc = mm_logs_anchor_get(ws->st, &a, err);
+        if (rc == MM_OK)
+            rc = mm_logs_verify(logs_dir, pk, &a, &r, err);
+        if (rc == MM_OK) {
+            mm_logs_verified v = {mm_logs_now_ms(), 1, 0, r.segments, r.events, r.problems};
+            out->verified = 1;
+            rc = mm_logs_verified_set(ws->st, &v, err);
+        }
+        mm_logv_report_release(&r);
+        if (rc != MM_OK)
+            goto out;
+    }
+    /* the VPN access audit of the month the attack happened in (three days ago) */
+    {
+        mm_date today = mm_date_today();
+        mm_date d = mm_date_from_days(mm_date_to_days(&today) - 3);
+        mm_date next = {d.m == 12 ? d.y + 1 : d.y, d.m == 12 ? 1 : d.m + 1, 1};
+        mm_date first = {d.y, d.m, 1};
+        mm_logs_conf conf;
+        char month[8], title[128], name[64];
+        int64_t tz = 0, since, until;
+        snprintf(month, sizeof(month), "%04d-%02d", d.y, d.m);
+        if ((rc = mm_logs_conf_load(ws->dir, &conf, err)) != MM_OK)
+            goto out;
+        tz = (int64_t)conf.tz_offset_min * 60000;
+        since = (int64_t)mm_date_to_days(&first) * 86400000 - tz;
+        until = (int64_t)mm_date_to_days(&next) * 86400000 - tz;
+        snprintf(title, sizeof(title), "VPN アクセスログ監査 %d年%d月 (VPN access audit %s)", d.y,
+                 d.m, month);
+        snprintf(name, sizeof(name), "vpn-audit-%s.html", month);
+        if (mm_path_join(out->vpn_report, sizeof(out->vpn_report), reports, name) != MM_OK) {
+            rc = mm_error_set(err, MM_ERR_INVALID, reports, 0, 0, "path too long");
+            goto out;
+        }
+        if ((rc = mm_logs_vpn_report(logs_dir, ws->st, &conf, since, until, title, 1, &rep, err)) !=
+                MM_OK ||
+            (rc = mm_file_write_atomic(out->vpn_report, rep.data ? rep.data : "", rep.len, 0644,
+                                       err)) != MM_OK ||
+            (rc = mm_logs_vpn_audit_record(ws->st, month, mm_logs_now_ms(), ws->actor, err)) !=
+                MM_OK)
+            goto out;
+    }
+out:
+    mm_logsess_free(&s);
+    mm_buf_release(&notices);
+    mm_buf_release(&rep);
     return rc;
 }
 
@@ -390,6 +523,7 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
     mm_ws ws;
     size_t count = 0, efiles = 0, erows = 0, snapshots = 0;
     mm_eval_summary esum;
+    demo_logs dl;
     int c, code = MM_EXIT_OK, opened = 0, serve = 1;
     const char *listen = NULL;
     char *admin_pw = NULL, *vendor_pw = NULL;
@@ -436,7 +570,9 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
         mm_answers_import_file(ws.st, ws.cat, csv, actor, 0, &count, &err) != MM_OK)
         goto fail;
     if (import_demo_evidence(&ws, dir, actor, &efiles, &erows, &err) != MM_OK ||
-        import_demo_services(&ws, actor, &snapshots, &err) != MM_OK)
+        import_demo_services(&ws, actor, &snapshots, &err) != MM_OK ||
+        mm_mkdir_p(reports, 0755, &err) != MM_OK ||
+        import_demo_logs(&ws, dir, reports, &dl, &err) != MM_OK)
         goto fail;
     {
         mm_eval_settings es = {ws.unused_account_days, ws.dir};
@@ -445,8 +581,8 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
     }
     /* Web users: the admin enrols TOTP at first login; a vendor user sees only its sheet. */
     if (mm_web_user_add(ws.st, "admin", MM_ROLE_ADMIN, NULL, actor, &admin_pw, &err) != MM_OK ||
-        mm_web_user_add(ws.st, "towa", MM_ROLE_VENDOR, demo_vendors[0], actor, &vendor_pw,
-                        &err) != MM_OK)
+        mm_web_user_add(ws.st, "towa", MM_ROLE_VENDOR, demo_vendors[0], actor, &vendor_pw, &err) !=
+            MM_OK)
         goto fail;
     if (mm_mkdir_p(reports, 0755, &err) != MM_OK ||
         mm_report_set_build(ws.st, ws.cat, ws.default_version, NULL, &set, &err) != MM_OK)
@@ -470,8 +606,7 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
                f.prefecture);
         printf("  ワークスペース (workspace): %s\n", dir);
         printf("  チェックリスト: %s（%s）\n", set->reports[0].title, set->fy_label);
-        printf("  回答 (answers imported): %zu 件 / 事業者 %zu 社\n", count,
-               set->nreports - 1);
+        printf("  回答 (answers imported): %zu 件 / 事業者 %zu 社\n", count, set->nreports - 1);
         printf("  証拠 (evidence): %zu ファイル %zu 行、サービス一覧 %zu 件を取込、評価で指摘 %d 件"
                "（不適合 %d）\n",
                efiles, erows, snapshots, esum.findings, esum.failures);
@@ -489,6 +624,10 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
             printf("  期限: %s %s まで 残り%ld日 — %s\n", s->deadlines[i].item->label, ds,
                    s->deadlines[i].days_left, s->deadlines[i].met ? "達成" : "未達成");
         }
+        if (dl.events)
+            printf("  アクセスログ (access logs): %llu 件を封印保管、検知 %llu 件、改ざん検証%s\n"
+                   "    VPN アクセスログ監査: %s\n",
+                   dl.events, dl.alerts, dl.verified ? "OK" : "NG", dl.vpn_report);
         printf("  監査記録 (audit trail): %ld 件、検証OK (verified)\n", ar.entries);
         printf("  報告書 (reports):\n");
         for (size_t i = 0; i < MM_ARRAY_LEN(outputs); i++)
@@ -497,8 +636,10 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
                "  build/mamori --dir %s checklist show\n"
                "  build/mamori --dir %s findings\n"
                "  build/mamori --dir %s gmis\n"
-               "  build/mamori --dir %s audit verify\n",
-               dir, dir, dir, dir);
+               "  build/mamori --dir %s audit verify\n"
+               "  build/mamori --dir %s alerts\n"
+               "  build/mamori --dir %s logs verify\n",
+               dir, dir, dir, dir, dir, dir);
         printf("\nウェブ画面のログイン (web UI logins; passwords shown only once):\n"
                "  admin / %s  （管理者。初回ログインで二要素認証を登録 / enrol TOTP at first "
                "login）\n"

@@ -252,6 +252,19 @@ mm_rc mm_logs_vpn_report(const char *logs_dir, mm_store *st, const mm_logs_conf 
                          int64_t since_ms, int64_t until_ms, const char *title, int html,
                          mm_buf *out, mm_error *err);
 
+/* The newest VPN access audit made (G-MIS question 14). */
+typedef struct mm_logs_vpn_audit {
+    char month[8]; /* "YYYY-MM" the audit covers */
+    int64_t at_ms; /* when it was made */
+    char actor[201];
+} mm_logs_vpn_audit;
+
+/* Records that the audit of month was made at at_ms by actor (replaces the previous record). */
+mm_rc mm_logs_vpn_audit_record(mm_store *st, const char *month, int64_t at_ms, const char *actor,
+                               mm_error *err);
+/* OUT: *out. MM_ERR_NOTFOUND when no audit was ever recorded. */
+mm_rc mm_logs_vpn_audit_last(mm_store *st, mm_logs_vpn_audit *out, mm_error *err);
+
 /* ---- the import pipeline ------------------------------------------------------------------- */
 
 typedef struct mm_logs_counts {

@@ -194,6 +194,22 @@ static ev_ref ring_oldest(const kstate *s, int cap)
     return s->ring[(s->head - s->n + cap) % cap];
 }
 
+/* The earliest and latest time in the ring. Events can arrive out of time order (files
+ * imported newest first, a device with a late clock), so the span is over the times, not
+ * over the order of arrival. */
+static void ring_span(const kstate *s, int cap, int64_t *lo, int64_t *hi)
+{
+    *lo = INT64_MAX;
+    *hi = INT64_MIN;
+    for (int i = 0; i < s->n; i++) {
+        int64_t t = s->ring[(s->head - s->n + i + cap) % cap].t;
+        if (t < *lo)
+            *lo = t;
+        if (t > *hi)
+            *hi = t;
+    }
+}
+
 static alert *alert_new(mm_rules *R, const rule *r, const char *subject, int64_t t)
 {
     alert *a;
@@ -307,8 +323,13 @@ static void event_threshold(mm_rules *R, rule *r, const mm_event *ev)
     if (s->n < r->count)
         return;
     o = ring_oldest(s, r->count);
-    if (ev->time_ms - o.t > r->window_ms)
-        return;
+    {
+        int64_t lo, hi;
+        ring_span(s, r->count, &lo, &hi);
+        if (hi - lo > r->window_ms)
+            return;
+        o.t = lo;
+    }
     if (s->last_alert != INT64_MIN && ev->time_ms - s->last_alert <= r->window_ms) {
         /* the same burst: count it into the last alert for this key */
         alert *prev = key_alert(R, r, s);
@@ -367,7 +388,8 @@ static void event_saf(mm_rules *R, rule *r, const mm_event *ev)
     mm_sv u = ev->f[MM_EVF_USER];
     char norm[300];
     kstate *s;
-    int fail = ev->kind == MM_EVK_LOGON_FAILURE;
+    int fail = ev->kind == MM_EVK_LOGON_FAILURE, before = 0, later = 0;
+    int64_t first = INT64_MAX;
 
     if (u.n == 0 || u.n > 256)
         return;
@@ -383,11 +405,23 @@ static void event_saf(mm_rules *R, rule *r, const mm_event *ev)
     }
     if (ev->outcome == MM_OUT_FAILURE)
         return;
-    if (s->n >= r->count && ev->time_ms - ring_oldest(s, r->count).t <= r->window_ms) {
+    /* only failures before this success and within the window count; a success older than
+     * the failures (out-of-order input) neither alerts nor clears them */
+    for (int i = 0; i < s->n; i++) {
+        int64_t t = s->ring[(s->head - s->n + i + r->count) % r->count].t;
+        if (t > ev->time_ms)
+            later++;
+        else if (ev->time_ms - t <= r->window_ms) {
+            before++;
+            if (t < first)
+                first = t;
+        }
+    }
+    if (before >= r->count) {
         char subject[320], ja[512], en[512];
         alert *a;
         snprintf(subject, sizeof(subject), "user:%.*s", (int)u.n, norm);
-        if ((a = alert_new(R, r, subject, ring_oldest(s, r->count).t)) != NULL) {
+        if ((a = alert_new(R, r, subject, first)) != NULL) {
             a->last = ev->time_ms;
             a->count = s->n + 1;
             snprintf(ja, sizeof(ja), "アカウント %.*s: %d 回の失敗の後に成功（%s）", (int)u.n, u.p,
@@ -401,8 +435,10 @@ static void event_saf(mm_rules *R, rule *r, const mm_event *ev)
             alert_event(a, ev->seq, ev);
         }
     }
-    s->n = 0;
-    s->head = 0;
+    if (later == 0) { /* the success ends the run of failures */
+        s->n = 0;
+        s->head = 0;
+    }
 }
 
 /* ---- allow-list: source outside the device's allowed ranges ----------------------------- */

@@ -44,6 +44,42 @@ class ReportTest(MamoriCase):
         # Running the demo again rebuilds it.
         self.ok("demo", "--dir", self.ws, "--no-serve", dir=None)
 
+    def test_demo_logs_tell_their_story(self):
+        """The demo's two weeks of access logs go through the real pipeline: the attacks in them
+        raise their alerts (and nothing else that is wrong), the store verifies, the VPN audit is
+        written and recorded for G-MIS, and 2-⑪ names the servers that send no logs."""
+        self.assertIn("アクセスログ (access logs):", self.demo_out)
+        alerts = json.loads(self.ok("alerts", "--json").out)
+        got = {(a["rule"], a["subject"]) for a in alerts}
+        for want in [("brute-force-account", "user:tanaka"),
+                     ("brute-force-source", "source:45.77.12.9"),
+                     ("success-after-failures", "user:tanaka"),
+                     ("source-not-allowed", "source:198.51.100.77@VPN-HOSHU"),
+                     ("disabled-or-leaver-logon", "user:watanabe"),
+                     ("disabled-or-leaver-logon", "user:n-watanabe")]:
+            self.assertIn(want, got)
+        self.assertTrue(any(r == "new-admin" for r, _ in got), got)
+        # yamada's sshd logins are older than the failures in the VPN log imported before them
+        self.assertNotIn(("success-after-failures", "user:yamada"), got)
+        for a in alerts:
+            self.assertLessEqual(a["first_at"], a["last_at"], a)
+        self.ok("logs", "verify")
+        audits = [f for f in os.listdir(self.reports) if f.startswith("vpn-audit-")]
+        self.assertEqual(len(audits), 1, audits)
+        html = open(os.path.join(self.reports, audits[0]), encoding="utf-8").read()
+        self.assertIn("198.51.100.77", html)
+        gmis = json.loads(self.ok("gmis", "--json").out)["questions"]
+        q = {x["no"]: x for x in gmis}
+        self.assertEqual(q[14]["answer"], "yes", q[14])
+        self.assertEqual(q[10]["answer"], "yes", q[10])
+        self.assertIn("VPN-HOSHU", q[11]["text"])
+        self.assertEqual(q[5]["answer"], "yes", q[5])
+        f211 = json.loads(self.ok("findings", "--json", "--item", "2-11").out)["findings"]
+        silent = sorted(x["subject"] for x in f211 if x["verdict"] == "fail")
+        self.assertEqual(silent, ["asset:FILE-01", "asset:PACS-01"])
+        for x in f211:
+            self.assertNotIn("なし", x["reason"]["en"])
+
     def test_xlsx_cells(self):
         from openpyxl import load_workbook
         wb = load_workbook(os.path.join(self.reports, "checklist.xlsx"))

@@ -166,6 +166,38 @@ static void test_success_after_failures(void **state)
     free(a);
 }
 
+/* Events arrive out of time order when files are imported newest first: a success older than
+ * the failures is not "success after failures", and does not clear them either. */
+static void test_out_of_order_success(void **state)
+{
+    fx *f = *state;
+    char *a;
+    for (int i = 0; i < 5; i++) {
+        char line[200];
+        snprintf(line, sizeof(line),
+                 "{\"TimeCreated\":\"2025-11-20T01:14:0%dZ\",\"Id\":4625,\"MachineName\":\"DC01\","
+                 "\"Data\":{\"TargetUserName\":\"yamada\",\"IpAddress\":\"192.168.10.41\"}}",
+                 i);
+        feed(f, "windows-json", line);
+    }
+    /* ten days earlier: no alert */
+    feed(f, "windows-json",
+         "{\"TimeCreated\":\"2025-11-10T01:14:31Z\",\"Id\":4624,\"MachineName\":"
+         "\"DC01\",\"Data\":{\"TargetUserName\":\"yamada\",\"IpAddress\":"
+         "\"192.168.10.41\",\"LogonType\":\"3\"}}");
+    a = alerts(f);
+    assert_string_equal(a, "");
+    free(a);
+    /* the real success after them still alerts */
+    feed(f, "windows-json",
+         "{\"TimeCreated\":\"2025-11-20T01:15:00Z\",\"Id\":4624,\"MachineName\":"
+         "\"DC01\",\"Data\":{\"TargetUserName\":\"yamada\",\"IpAddress\":"
+         "\"192.168.10.41\",\"LogonType\":\"3\"}}");
+    a = alerts(f);
+    assert_string_equal(a, "success-after-failures user:yamada 6|");
+    free(a);
+}
+
 static void test_allowlist_roster_calendar_admin(void **state)
 {
     fx *f = *state;
@@ -235,6 +267,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_brute_force, setup, teardown),
         cmocka_unit_test_setup_teardown(test_success_after_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_of_order_success, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allowlist_roster_calendar_admin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_rules_file, setup, teardown),
     };
