@@ -719,6 +719,109 @@ out:
 
 /* ---- 2-⑪ access logs ------------------------------------------------------------------ */
 
+/* Part of 2-⑪ (「利用者のアクセスログを記録し、定期的に確認してください」): every high or
+ * critical alert reviewed within alert_review_days of when it started, and the logs reviewed at
+ * least every review_days (the newest alert review or VPN access audit), counted once the
+ * oldest stored event is that old. Adds the failures to *fails. */
+static mm_rc eval_log_reviews(mm_eval_ctx *ctx, const mm_logs_conf *conf, mm_date today, int *fails,
+                              mm_error *err)
+{
+    mm_store *st = mm_eval_store(ctx);
+    sqlite3_stmt *s = NULL;
+    mm_date cut = mm_date_from_days(mm_date_to_days(&today) - conf->alert_review_days);
+    mm_date rcut = mm_date_from_days(mm_date_to_days(&today) - conf->review_days);
+    char cutiso[24], rcutiso[24], d[11];
+    char *oldest = NULL, *last_review = NULL;
+    mm_logs_vpn_audit va;
+    mm_rc rc;
+    int rcs;
+
+    mm_date_iso(&cut, d);
+    snprintf(cutiso, sizeof(cutiso), "%sT00:00:00Z", d);
+    mm_date_iso(&rcut, d);
+    snprintf(rcutiso, sizeof(rcutiso), "%sT00:00:00Z", d);
+    rc = mm_store_prepare(st,
+                          "SELECT id, rule, subject, severity, substr(first_at, 1, 10), "
+                          "title_ja, title_en FROM alert WHERE reviewed_at IS NULL AND severity "
+                          "IN ('high', 'critical') AND first_at < ?1 ORDER BY first_at, id",
+                          &s, err);
+    if (rc != MM_OK)
+        return rc;
+    mm_bind_text(s, 1, cutiso);
+    while ((rcs = sqlite3_step(s)) == SQLITE_ROW) {
+        char subject[64];
+        long long id = sqlite3_column_int64(s, 0);
+        snprintf(subject, sizeof(subject), "alert:%lld", id);
+        char ja[1024], en[1024];
+        snprintf(ja, sizeof(ja),
+                 "重大な検知 #%lld（%s、%s、%s から）が %d 日を過ぎても確認されていません。"
+                 "`mamori alerts review %lld --note 確認内容` で記録してください",
+                 id, mm_col_text(s, 5), mm_col_text(s, 2), mm_col_text(s, 4),
+                 conf->alert_review_days, id);
+        snprintf(en, sizeof(en),
+                 "the %s alert #%lld (%s, %s, since %s) has not been reviewed within %d days; "
+                 "record the review with `mamori alerts review %lld --note ...`",
+                 mm_col_text(s, 3), id, mm_col_text(s, 6), mm_col_text(s, 2), mm_col_text(s, 4),
+                 conf->alert_review_days, id);
+        mm_eval_emit(ctx, subject, MM_VERDICT_FAIL, NULL, "%s%.0s", "%.0s%s", ja, en);
+        (*fails)++;
+    }
+    sqlite3_finalize(s);
+    if (rcs != SQLITE_DONE)
+        return mm_store_error(st, err, "evaluating");
+    /* the newest review of any kind */
+    rc = mm_store_prepare(st,
+                          "SELECT (SELECT min(first_event) FROM log_source), (SELECT "
+                          "max(reviewed_at) FROM alert)",
+                          &s, err);
+    if (rc != MM_OK)
+        return rc;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+            oldest = mm_xstrdup(mm_col_text(s, 0));
+        if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+            last_review = mm_xstrdup(mm_col_text(s, 1));
+    }
+    sqlite3_finalize(s);
+    if ((rc = mm_logs_vpn_audit_last(st, &va, err)) == MM_OK) {
+        char at[24];
+        mm_time_format_utc(va.at_ms, at, sizeof(at));
+        if (!last_review || strcmp(at, last_review) > 0) {
+            free(last_review);
+            last_review = mm_xstrdup(at);
+        }
+    } else if (rc == MM_ERR_NOTFOUND) {
+        mm_error_clear(err);
+        rc = MM_OK;
+    }
+    if (rc == MM_OK && oldest && strcmp(oldest, rcutiso) < 0 &&
+        (!last_review || strcmp(last_review, rcutiso) < 0)) {
+        if (last_review)
+            mm_eval_emit(ctx, "review", MM_VERDICT_FAIL, NULL,
+                         "アクセスログの確認が %d 日以上ありません（最後の確認 %.10s）。月次の VPN "
+                         "アクセスログ監査（mamori logs report vpn）か検知の確認（mamori alerts "
+                         "review）を行ってください",
+                         "the access logs have not been reviewed for over %d days (last review "
+                         "%.10s); make the monthly VPN access audit (mamori logs report vpn) or "
+                         "review the alerts (mamori alerts review)",
+                         conf->review_days, last_review);
+        else
+            mm_eval_emit(
+                ctx, "review", MM_VERDICT_FAIL, NULL,
+                "アクセスログを確認した記録がありません（%d 日ごとに必要%.0s）。月次の VPN "
+                "アクセスログ監査（mamori logs report vpn）か検知の確認（mamori alerts "
+                "review）を行ってください",
+                "there is no record that the access logs were ever reviewed (needed "
+                "every %d days%.0s); make the monthly VPN access audit (mamori logs "
+                "report vpn) or review the alerts (mamori alerts review)",
+                conf->review_days, "");
+        (*fails)++;
+    }
+    free(oldest);
+    free(last_review);
+    return rc;
+}
+
 /* Servers in the ledger send logs (a log source named like the asset, its host or its address
  * with an event within [logs] recent_days), the sealed log store verifies, and the disk is not
  * about to fill. No log store at all is "unknown", not a pass. */
@@ -795,6 +898,10 @@ static mm_rc eval_access_logs(mm_eval_ctx *ctx, mm_error *err)
                      cap.days_left, conf.capacity_alarm_days);
         fails++;
     }
+    /* reviewed: high and critical alerts looked at in time, and some review (an alert review
+     * or the monthly VPN audit) within review_days once the logs are that old */
+    if ((rc = eval_log_reviews(ctx, &conf, t, &fails, err)) != MM_OK)
+        return rc;
     /* servers that sent logs recently */
     mm_date_iso(&t, today);
     {
@@ -841,9 +948,9 @@ static mm_rc eval_access_logs(mm_eval_ctx *ctx, mm_error *err)
     } else if (silent == 0 && fails == 0) {
         mm_eval_emit(ctx, "*", MM_VERDICT_PASS, NULL,
                      "台帳のサーバ %ld 台すべてから直近 %d 日のログがあり、ログ保管庫は改ざんなく"
-                     "検証されています",
+                     "検証され、重大な検知は期限内に確認されています",
                      "all %ld servers in the ledger sent logs in the last %d days and the log "
-                     "store verifies",
+                     "store verifies, with serious alerts reviewed in time",
                      servers, conf.recent_days);
     }
     return MM_OK;

@@ -105,7 +105,7 @@ int mm_cmd_services(const mm_globals *g, int argc, char **argv);
 int mm_cmd_import_services(const mm_globals *g, int argc, char **argv);
 int mm_cmd_demo(const mm_globals *g, int argc, char **argv);
 int mm_cmd_version(const mm_globals *g, int argc, char **argv);
-/* Access logs (cmd_logs.c, cmd_collect.c): `logs …`, `alerts`, `collect`. */
+/* Access logs (cmd_logs.c, cmd_alerts.c, cmd_collect.c): `logs …`, `alerts`, `collect`. */
 int mm_cmd_logs(const mm_globals *g, int argc, char **argv);
 int mm_cmd_alerts(const mm_globals *g, int argc, char **argv);
 int mm_cmd_collect(const mm_globals *g, int argc, char **argv);

@@ -1,5 +1,5 @@
 /*
- * `mamori logs …` (import, stats, query, verify, keygen, prune) and `mamori alerts`: the
+ * `mamori logs …` (import, stats, query, verify, keygen, prune, report): the
  * command-line face of the access-log store (checklist 2-⑪). Subcommands are a table, like
  * the commands themselves.
  */
@@ -631,8 +631,7 @@ static int logs_report(const mm_globals *g, int argc, char **argv)
         mm_error_clear(&e2);
         snprintf(after, sizeof(after), "{\"month\":\"%s\",\"format\":\"%s\"}", month, format);
         if (mm_store_begin(ws.st, &e2) == MM_OK) {
-            if (mm_logs_vpn_audit_record(ws.st, month, mm_logs_now_ms(), ws.actor, &e2) ==
-                    MM_OK &&
+            if (mm_logs_vpn_audit_record(ws.st, month, mm_logs_now_ms(), ws.actor, &e2) == MM_OK &&
                 mm_audit_append(ws.st, ws.actor, "logs.report.vpn", "logs", NULL, after, NULL,
                                 &e2) == MM_OK)
                 mm_store_commit(ws.st, &e2);
@@ -670,88 +669,4 @@ int mm_cmd_logs(const mm_globals *g, int argc, char **argv)
         if (strcmp(argv[1], logs_subcommands[i].name) == 0)
             return logs_subcommands[i].run(g, argc - 1, argv + 1);
     return mm_cli_usage("logs", "unknown subcommand '%s'", argv[1]);
-}
-
-/* ---- alerts ----------------------------------------------------------------------------- */
-
-int mm_cmd_alerts(const mm_globals *g, int argc, char **argv)
-{
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"rule", required_argument, NULL, 'r'},
-                                         {"limit", required_argument, NULL, 'l'},
-                                         {0}};
-    int c, json = 0, code = MM_EXIT_OK, first = 1;
-    long limit = 1000;
-    const char *rule = NULL;
-    mm_ws ws;
-    mm_error err;
-    sqlite3_stmt *q = NULL;
-
-    mm_error_clear(&err);
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'j')
-            json = 1;
-        else if (c == 'r')
-            rule = optarg;
-        else if (c == 'l') {
-            if (mm_parse_long(optarg, 1, 10000000, &limit) != MM_OK)
-                return mm_cli_usage("alerts", "--limit is a positive number");
-        } else
-            return mm_cli_usage("alerts", "unknown option");
-    }
-    if (optind != argc)
-        return mm_cli_usage("alerts", "unexpected argument '%s'", argv[optind]);
-    if (mm_ws_open(g, &ws, &err) != MM_OK)
-        return mm_cli_fail(&err);
-    if (mm_store_prepare(ws.st,
-                         "SELECT id, rule, severity, subject, first_at, last_at, count, title_ja, "
-                         "title_en, detail_ja, detail_en, events FROM alert "
-                         "WHERE ?1 IS NULL OR rule = ?1 ORDER BY first_at DESC, id DESC LIMIT ?2",
-                         &q, &err) != MM_OK) {
-        code = mm_cli_fail(&err);
-        goto out;
-    }
-    mm_bind_text(q, 1, rule);
-    sqlite3_bind_int64(q, 2, limit);
-    if (json)
-        fputs("[", stdout);
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        if (json) {
-            mm_buf b;
-            static const char *const keys[] = {"rule", "severity", "subject", "first_at",
-                                               "last_at"};
-            mm_buf_init(&b, 0);
-            mm_buf_addf(&b, "%s{\"id\":%lld", first ? "" : ",\n",
-                        (long long)sqlite3_column_int64(q, 0));
-            for (int k = 0; k < 5; k++) {
-                mm_buf_addf(&b, ",\"%s\":", keys[k]);
-                mm_buf_add_json_str(&b, mm_col_text(q, k + 1));
-            }
-            mm_buf_addf(&b, ",\"count\":%lld,\"title_ja\":", (long long)sqlite3_column_int64(q, 6));
-            mm_buf_add_json_str(&b, mm_col_text(q, 7));
-            mm_buf_adds(&b, ",\"title_en\":");
-            mm_buf_add_json_str(&b, mm_col_text(q, 8));
-            mm_buf_adds(&b, ",\"detail_ja\":");
-            mm_buf_add_json_str(&b, mm_col_text(q, 9));
-            mm_buf_adds(&b, ",\"detail_en\":");
-            mm_buf_add_json_str(&b, mm_col_text(q, 10));
-            mm_buf_addf(&b, ",\"events\":%s}", mm_col_text(q, 11));
-            fwrite(b.data, 1, b.len, stdout);
-            mm_buf_release(&b);
-        } else {
-            printf("#%lld [%s] %s  %s〜%s  %s\n    %s\n    %s\n",
-                   (long long)sqlite3_column_int64(q, 0), mm_col_text(q, 2), mm_col_text(q, 1),
-                   mm_col_text(q, 4), mm_col_text(q, 5), mm_col_text(q, 3), mm_col_text(q, 7),
-                   mm_col_text(q, 9));
-        }
-        first = 0;
-    }
-    if (json)
-        fputs("]\n", stdout);
-    else if (first)
-        printf("検知はありません (no alerts)\n");
-out:
-    sqlite3_finalize(q);
-    mm_ws_close(&ws);
-    return code;
 }

@@ -163,13 +163,22 @@ const mm_command mm_commands[] = {
      "vpn-up, vpn-down, account-created, account-disabled, account-locked, group-member-added,\n"
      "admin-created, record-access, other, unparsed …\n"
      "Settings: mamori.conf [logs] retention_years (5), zstd_level (3), block_events (4096),\n"
-     "segment_events (1048576), tz_offset_minutes (540), capacity_alarm_days (90), recent_days (7).\n"
+     "segment_events (1048576), tz_offset_minutes (540), capacity_alarm_days (90), recent_days (7),\n"
+     "review_days (31), alert_review_days (7).\n"
      "verify exits 5 and names the segment and block when anything was changed or removed.\n"},
     {"alerts", mm_cmd_alerts, "ログの検知結果 / alerts raised by the log rules",
-     "usage: mamori alerts [--rule RULE] [--limit N] [--json]\n"
+     "usage: mamori alerts [list] [--open] [--severity S] [--rule RULE] [--limit N] [--json]\n"
+     "       mamori alerts review ID... --note TEXT\n"
      "\n"
      "総当たり・失敗後の成功・許可リスト外の接続元・無効アカウントや退職者のログオン・業務時間外の\n"
-     "リモートアクセス・管理者の追加を、原因となったログ（事象番号と原文）とともに新しい順に表示します。\n"},
+     "リモートアクセス・管理者の追加を、原因となったログ（事象番号と原文）とともに新しい順に表示します。\n"
+     "--open は未確認のものだけ、--severity S はその重大度以上（low, medium, high, critical）。\n"
+     "review は検知を確認したことを、確認した人・日時・内容（--note）とともに記録します（監査記録にも\n"
+     "残ります）。チェックリスト 2-⑪ の「定期的な確認」の証拠になり、評価では high・critical の\n"
+     "検知が [logs] alert_review_days（7日）を過ぎても未確認だと不適合になります。\n"
+     "Lists alerts newest first with the log lines behind them; `review` records who looked at an\n"
+     "alert, when, and what they found (also in the audit trail). Unreviewed high and critical\n"
+     "alerts older than [logs] alert_review_days fail 2-11.\n"},
     {"collect", mm_cmd_collect, "syslog を受信して保管 / run the syslog collector",
      "usage: mamori collect [--udp ADDR:PORT] [--tcp ADDR:PORT] [--format F] [--device NAME]\n"
      "                      [--max-seconds N] [--max-events N] [--commit-seconds N]\n"

@@ -128,6 +128,10 @@ typedef struct mm_logs_conf {
     int tz_offset_min;       /* zone of times without one; default 540 (JST) */
     int capacity_alarm_days; /* warn when the disk fills within this many days (default 90) */
     int recent_days;         /* 2-⑪: a server is "sending" if it logged within this (default 7) */
+    int review_days;         /* 2-⑪: logs must be reviewed (VPN audit, alert review) this often
+                                (default 31) */
+    int alert_review_days;   /* 2-⑪: a high or critical alert must be reviewed within this
+                                (default 7) */
 } mm_logs_conf;
 
 /* Defaults, then [logs] of WS/mamori.conf when it exists. */

@@ -192,6 +192,8 @@ static const conf_key conf_keys[] = {
     {"tz_offset_minutes", -720, 840, offsetof(mm_logs_conf, tz_offset_min), 0},
     {"capacity_alarm_days", 1, 3650, offsetof(mm_logs_conf, capacity_alarm_days), 0},
     {"recent_days", 1, 365, offsetof(mm_logs_conf, recent_days), 0},
+    {"review_days", 1, 366, offsetof(mm_logs_conf, review_days), 0},
+    {"alert_review_days", 1, 366, offsetof(mm_logs_conf, alert_review_days), 0},
 };
 
 typedef struct conf_state {
@@ -234,6 +236,8 @@ mm_rc mm_logs_conf_load(const char *ws_dir, mm_logs_conf *c, mm_error *err)
     c->tz_offset_min = 540;
     c->capacity_alarm_days = 90;
     c->recent_days = 7;
+    c->review_days = 31;
+    c->alert_review_days = 7;
     if (!ws_dir || mm_path_join(path, sizeof(path), ws_dir, "mamori.conf") != MM_OK ||
         !mm_file_exists(path))
         return MM_OK;

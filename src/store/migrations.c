@@ -50,8 +50,9 @@ const struct mm_migration mm_migrations[] = {
      "  after TEXT,\n"
      "  prev_hash TEXT NOT NULL,\n"
      "  hash TEXT NOT NULL);\n"},
-    {2, "evidence: imports, assets, vendors' systems, accounts, staff, roles, policies, "
-        "software, allow-lists, media control, advisories, findings",
+    {2,
+     "evidence: imports, assets, vendors' systems, accounts, staff, roles, policies, "
+     "software, allow-lists, media control, advisories, findings",
      "CREATE TABLE import(\n"
      "  id INTEGER PRIMARY KEY,\n"
      "  kind TEXT NOT NULL,\n"
@@ -260,6 +261,11 @@ const struct mm_migration mm_migrations[] = {
      "CREATE INDEX media_host_nocase ON media_control(host COLLATE NOCASE);\n"
      "CREATE INDEX allowlist_device_nocase ON allowlist(device COLLATE NOCASE);\n"
      "CREATE INDEX snapshot_host_nocase ON service_snapshot(host COLLATE NOCASE);\n"},
+    {9, "alerts are reviewed: who looked at each, when, and what they found (2-11)",
+     "ALTER TABLE alert ADD COLUMN reviewed_at TEXT;\n"
+     "ALTER TABLE alert ADD COLUMN reviewed_by TEXT NOT NULL DEFAULT '';\n"
+     "ALTER TABLE alert ADD COLUMN review_note TEXT NOT NULL DEFAULT '';\n"
+     "CREATE INDEX alert_open ON alert(reviewed_at, severity);\n"},
 };
 
 const int mm_migrations_len = (int)(sizeof(mm_migrations) / sizeof(mm_migrations[0]));
