@@ -30,8 +30,8 @@ static void feed(crypto_generichash_state *h, const char *s)
 }
 
 static void entry_hash(long seq, const char *at, const char *actor, const char *action,
-                       const char *entity, const char *before, const char *after,
-                       const char *prev, char out[HASH_HEX])
+                       const char *entity, const char *before, const char *after, const char *prev,
+                       char out[HASH_HEX])
 {
     crypto_generichash_state h;
     unsigned char digest[HASH_BYTES];
@@ -168,8 +168,7 @@ static mm_rc walk_chain(mm_store *st, mm_audit_report *r, last_after **lasts, si
                         "missing: removed)",
                         expect, seq - 1, expect, seq - 1);
             else
-                problem(r, "監査記録 #%ld の番号が不正です (entry #%ld out of sequence)", seq,
-                        seq);
+                problem(r, "監査記録 #%ld の番号が不正です (entry #%ld out of sequence)", seq, seq);
         }
         entry_hash(seq, at, actor, action, entity, before, after, stored_prev, hash);
         if (strcmp(hash, stored) != 0)
@@ -263,13 +262,15 @@ static mm_rc check_answers(mm_store *st, mm_audit_report *r, const last_after *l
         la = find_last(l, n, entity);
         json = mm_answer_to_json(&a);
         if (!la)
-            problem(r,
-                    "回答 #%ld (%s 項番 %s) は監査記録にありません: Mamori を通さずに追加されました "
-                    "(answer #%ld has no audit entry: it was added outside Mamori)",
-                    a.id, a.item_id, a.item_id, a.id);
+            problem(
+                r,
+                "回答 #%ld (%s 項番 %s) は監査記録にありません: Mamori を通さずに追加されました "
+                "(answer #%ld has no audit entry: it was added outside Mamori)",
+                a.id, a.item_id, a.item_id, a.id);
         else if (!la->after || strcmp(la->after, json) != 0)
             problem(r,
-                    "回答 #%ld (項番 %s) が監査記録 #%ld と一致しません: Mamori を通さずに変更されました "
+                    "回答 #%ld (項番 %s) が監査記録 #%ld と一致しません: Mamori "
+                    "を通さずに変更されました "
                     "(answer #%ld differs from audit entry #%ld: it was changed outside Mamori)",
                     a.id, a.item_id, la->seq, a.id, la->seq);
         free(json);
@@ -389,4 +390,62 @@ mm_rc mm_audit_list(mm_store *st, long limit, mm_buf *out, mm_error *err)
         rc = mm_store_error(st, err, "reading the audit trail");
     sqlite3_finalize(s);
     return rc;
+}
+
+mm_rc mm_audit_head(mm_store *st, long *seq, char at[21], char hash[65], mm_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    mm_rc rc =
+        mm_store_prepare(st, "SELECT seq, at, hash FROM audit ORDER BY seq DESC LIMIT 1", &s, err);
+
+    *seq = 0;
+    at[0] = hash[0] = '\0';
+    if (rc != MM_OK)
+        return rc;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *seq = (long)sqlite3_column_int64(s, 0);
+        mm_strlcpy(at, mm_col_text(s, 1), 21);
+        mm_strlcpy(hash, mm_col_text(s, 2), 65);
+    }
+    sqlite3_finalize(s);
+    return MM_OK;
+}
+
+mm_rc mm_audit_check_anchor(mm_store *st, const char *anchor, mm_audit_report *r, mm_error *err)
+{
+    const char *colon = strchr(anchor, ':');
+    char num[24], want[HASH_HEX];
+    long seq;
+    sqlite3_stmt *s = NULL;
+    mm_rc rc;
+    size_t hl;
+
+    if (!colon || (size_t)(colon - anchor) >= sizeof(num))
+        return mm_error_set(err, MM_ERR_USAGE, anchor, 0, 0,
+                            "控えは 番号:ハッシュ の形です (an anchor is SEQ:HASH, as `mamori "
+                            "audit head` prints it)");
+    memcpy(num, anchor, (size_t)(colon - anchor));
+    num[colon - anchor] = '\0';
+    hl = strlen(colon + 1);
+    if (mm_parse_long(num, 1, LONG_MAX, &seq) != MM_OK || hl != HASH_HEX - 1 ||
+        strspn(colon + 1, "0123456789abcdef") != hl)
+        return mm_error_set(err, MM_ERR_USAGE, anchor, 0, (long)(colon - anchor) + 2,
+                            "控えは 番号:64桁の16進ハッシュ です (expected SEQ:64 hex digits)");
+    memcpy(want, colon + 1, HASH_HEX);
+    if ((rc = mm_store_prepare(st, "SELECT hash FROM audit WHERE seq = ?", &s, err)) != MM_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, seq);
+    if (sqlite3_step(s) != SQLITE_ROW)
+        problem(r,
+                "控えの監査記録 #%ld がありません（削除されています） (anchored audit entry #%ld "
+                "is gone: removed)",
+                seq, seq);
+    else if (strcmp(mm_col_text(s, 0), want) != 0)
+        problem(r,
+                "監査記録 #%ld のハッシュが控えと違います: #%ld 以前が書き換えられています "
+                "(audit entry #%ld no longer has the anchored hash: the trail up to #%ld was "
+                "rewritten)",
+                seq, seq, seq, seq);
+    sqlite3_finalize(s);
+    return MM_OK;
 }

@@ -65,10 +65,16 @@ const mm_command mm_commands[] = {
      "G-MIS 調査（14問）への回答を、記録されているデータから導きます。根拠のない設問は「不明」と\n"
      "し、何が必要かを示します。\n"},
     {"audit", mm_cmd_audit, "監査記録の検証と表示 / verify or list the audit trail",
-     "usage: mamori audit verify\n"
+     "usage: mamori audit verify [--anchor SEQ:HASH ...]\n"
      "       mamori audit log [--limit N]\n"
+     "       mamori audit head [--json]\n"
      "\n"
      "verify はハッシュチェーンをたどり、改ざん・削除・並べ替えされた記録を特定します。\n"
+     "head は末尾の記録の番号とハッシュ（控え）を表示します。控えをこのPCの外（紙・報告書・\n"
+     "検査員の記録）に残しておけば、verify --anchor でその記録までが書き換えられていないことを\n"
+     "確かめられます。チェーンごと作り直す改ざんも、控えとは一致しません。\n"
+     "head prints the newest entry's number and hash; kept outside this PC it anchors the trail,\n"
+     "and verify --anchor proves that entry and everything before it are unchanged.\n"
      "Exit code 5 when the trail or the answers were changed outside Mamori.\n"},
     {"evaluate", mm_cmd_evaluate, "証拠で回答を検証する / check the answers against evidence",
      "usage: mamori evaluate [--json]\n"

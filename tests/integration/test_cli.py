@@ -244,6 +244,58 @@ class AuditTest(MamoriCase):
         self.assertEqual(r.code, 5, r)
         self.assertIn("末尾", r.err)
 
+    def rechain(self):
+        """What an attacker with the database and this code can do: recompute every hash and
+        the head after an edit, so the chain is consistent again."""
+        import hashlib
+        import sqlite3
+
+        def feed(h, s):
+            if s is None:
+                h.update((2 ** 64 - 1).to_bytes(8, "little"))
+            else:
+                b = s.encode()
+                h.update(len(b).to_bytes(8, "little"))
+                h.update(b)
+
+        db = sqlite3.connect(os.path.join(self.ws, "mamori.db"))
+        prev = "0" * 64
+        for row in db.execute("SELECT seq, at, actor, action, entity, before, after FROM audit "
+                              "ORDER BY seq").fetchall():
+            h = hashlib.blake2b(key=b"mamori.audit/1", digest_size=32)
+            for f in (str(row[0]),) + row[1:] + (prev,):
+                feed(h, f)
+            prev = h.hexdigest()
+            db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?",
+                       (db.execute("SELECT coalesce((SELECT hash FROM audit WHERE seq = ?), ?)",
+                                   (row[0] - 1, "0" * 64)).fetchone()[0], prev, row[0]))
+            last = row[0]
+        db.execute("UPDATE meta SET value = ? WHERE key = 'audit_head'", ("%d:%s" % (last, prev),))
+        db.commit()
+        db.close()
+
+    def test_anchor_catches_a_rechained_trail(self):
+        head = json.loads(self.ok("audit", "head", "--json").out)
+        self.assertRegex(head["anchor"], r"^\d+:[0-9a-f]{64}$")
+        self.ok("audit", "verify", "--anchor", head["anchor"])
+        self.assertIn(head["anchor"], self.ok("audit", "head").out)
+        # rewrite who recorded the first answer, then re-chain consistently
+        self.sql("UPDATE audit SET actor = 'mallory' WHERE seq = 2")
+        self.rechain()
+        self.ok("audit", "verify")  # without the anchor the rewrite is invisible
+        r = self.mm("audit", "verify", "--anchor", head["anchor"])
+        self.assertEqual(r.code, 5, r)
+        self.assertIn("#%d のハッシュが控えと違います" % head["seq"], r.err)
+        # an anchor for an entry that was removed
+        r = self.mm("audit", "verify", "--anchor", "999:" + "0" * 64)
+        self.assertEqual(r.code, 5, r)
+        self.assertIn("#999 がありません", r.err)
+        # malformed anchors are usage errors, and --anchor only goes with verify
+        for bad in ("12", "x:" + "0" * 64, "3:abc", "3:" + "G" * 64):
+            r = self.mm("audit", "verify", "--anchor", bad)
+            self.assertEqual(r.code, 2, (bad, r))
+        self.assertEqual(self.mm("audit", "log", "--anchor", head["anchor"]).code, 2)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
