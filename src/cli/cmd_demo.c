@@ -352,8 +352,8 @@ typedef struct demo_logs {
  * still working, a new local administrator; PACS-01 and FILE-01 send no logs (2-⑪). The store
  * is then verified and the month's VPN access audit written, as a hospital would each month.
  */
-static mm_rc import_demo_logs(mm_ws *ws, const char *dir, const char *reports, demo_logs *out,
-                              mm_error *err)
+static mm_rc import_demo_logs(mm_ws *ws, const char *dir, const char *reports, const char *facility,
+                              demo_logs *out, mm_error *err)
 {
     static const struct {
         const char *file, *format, *device;
@@ -435,7 +435,7 @@ static mm_rc import_demo_logs(mm_ws *ws, const char *dir, const char *reports, d
         mm_date next = {d.m == 12 ? d.y + 1 : d.y, d.m == 12 ? 1 : d.m + 1, 1};
         mm_date first = {d.y, d.m, 1};
         mm_logs_conf conf;
-        char month[8], title[128], name[64];
+        char month[8], title[512], name[64];
         int64_t tz = 0, since, until;
         snprintf(month, sizeof(month), "%04d-%02d", d.y, d.m);
         if ((rc = mm_logs_conf_load(ws->dir, &conf, err)) != MM_OK)
@@ -443,8 +443,8 @@ static mm_rc import_demo_logs(mm_ws *ws, const char *dir, const char *reports, d
         tz = (int64_t)conf.tz_offset_min * 60000;
         since = (int64_t)mm_date_to_days(&first) * 86400000 - tz;
         until = (int64_t)mm_date_to_days(&next) * 86400000 - tz;
-        snprintf(title, sizeof(title), "VPN アクセスログ監査 %d年%d月 (VPN access audit %s)", d.y,
-                 d.m, month);
+        snprintf(title, sizeof(title), "%s VPN アクセスログ監査 %d年%d月 (VPN access audit %s)",
+                 facility, d.y, d.m, month);
         snprintf(name, sizeof(name), "vpn-audit-%s.html", month);
         if (mm_path_join(out->vpn_report, sizeof(out->vpn_report), reports, name) != MM_OK) {
             rc = mm_error_set(err, MM_ERR_INVALID, reports, 0, 0, "path too long");
@@ -572,7 +572,7 @@ int mm_cmd_demo(const mm_globals *g, int argc, char **argv)
     if (import_demo_evidence(&ws, dir, actor, &efiles, &erows, &err) != MM_OK ||
         import_demo_services(&ws, actor, &snapshots, &err) != MM_OK ||
         mm_mkdir_p(reports, 0755, &err) != MM_OK ||
-        import_demo_logs(&ws, dir, reports, &dl, &err) != MM_OK)
+        import_demo_logs(&ws, dir, reports, f.name, &dl, &err) != MM_OK)
         goto fail;
     {
         mm_eval_settings es = {ws.unused_account_days, ws.dir};

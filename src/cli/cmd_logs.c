@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "facility.h"
 #include "cli.h"
 #include "fs.h"
 #include "logs.h"
@@ -585,7 +586,7 @@ static int logs_report(const mm_globals *g, int argc, char **argv)
     mm_error err;
     mm_logs_conf conf;
     mm_buf out;
-    char dir[4200], title[128], a[40], b[40];
+    char dir[4200], title[512], a[40], b[40];
     int64_t since, until;
 
     mm_error_clear(&err);
@@ -616,8 +617,15 @@ static int logs_report(const mm_globals *g, int argc, char **argv)
     snprintf(b, sizeof(b), "%04d-%02d-01", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1);
     parse_when(a, conf.tz_offset_min, &since);
     parse_when(b, conf.tz_offset_min, &until);
-    snprintf(title, sizeof(title), "VPN アクセスログ監査 %d年%d月 (VPN access audit %s)", y, m,
-             month);
+    {
+        mm_facility f;
+        mm_error e2;
+        mm_error_clear(&e2);
+        if (mm_facility_get(ws.st, &f, &e2) != MM_OK)
+            f.name[0] = '\0';
+        snprintf(title, sizeof(title), "%s%sVPN アクセスログ監査 %d年%d月 (VPN access audit %s)",
+                 f.name, f.name[0] ? " " : "", y, m, month);
+    }
     logs_dir_of(&ws, dir, sizeof(dir));
     if (mm_logs_vpn_report(dir, ws.st, &conf, since, until, title, strcmp(format, "html") == 0,
                            &out, &err) != MM_OK ||

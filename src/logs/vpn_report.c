@@ -103,6 +103,93 @@ static int on_event(void *arg, const mm_event *ev)
     return 0;
 }
 
+/* "2025-11-20 09:03" in the configured zone: what a printed audit shows. */
+static void short_time(int64_t ms, int tz, char *out, size_t outsz)
+{
+    char iso[40];
+    mm_time_format(ms, tz, iso, sizeof(iso));
+    if (strlen(iso) >= 16 && iso[10] == 'T') {
+        iso[10] = ' ';
+        iso[16] = '\0';
+    }
+    mm_strlcpy(out, iso, outsz);
+}
+
+/* The alerts of the period that concern the VPN gateways (or VPN sessions), with whether and
+ * by whom each was reviewed: what the auditor looks at first. */
+static mm_rc add_alerts(mm_buf *out, mm_store *st, int64_t since_ms, int64_t until_ms,
+                        const mm_logs_conf *conf, char **devices, size_t ndev, mm_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    char a[24], b[24];
+    int n = 0, rcs;
+    mm_rc rc;
+
+    mm_time_format_utc(since_ms, a, sizeof(a));
+    mm_time_format_utc(until_ms, b, sizeof(b));
+    rc = mm_store_prepare(st,
+                          "SELECT id, severity, first_at, title_ja, detail_ja, reviewed_at, "
+                          "reviewed_by, review_note, events FROM alert WHERE first_at >= ?1 AND "
+                          "first_at < ?2 ORDER BY first_at, id",
+                          &s, err);
+    if (rc != MM_OK)
+        return rc;
+    mm_bind_text(s, 1, a);
+    mm_bind_text(s, 2, b);
+    while ((rcs = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *detail = mm_col_text(s, 4), *events = mm_col_text(s, 8);
+        int vpn = strstr(detail, "VPN") != NULL;
+        char t[40];
+        for (size_t i = 0; i < ndev && !vpn; i++)
+            vpn = strstr(detail, devices[i]) != NULL || strstr(events, devices[i]) != NULL;
+        if (!vpn)
+            continue;
+        if (n++ == 0)
+            mm_buf_adds(out, "<h2>この期間の VPN に関する検知 (alerts about VPN access)</h2>\n"
+                             "<table>\n<tr><th>#</th><th>重大度 severity</th><th>日時 at</th>"
+                             "<th>内容 alert</th><th>確認 review</th></tr>\n");
+        {
+            int64_t ms = 0;
+            const char *first = mm_col_text(s, 2);
+            t[0] = '\0';
+            if (mm_time_parse_iso(first, strlen(first), 0, &ms) == MM_OK)
+                short_time(ms, conf->tz_offset_min, t, sizeof(t));
+        }
+        mm_buf_addf(out, "<tr><td class=n>%lld</td><td class=\"%s\">",
+                    (long long)sqlite3_column_int64(s, 0),
+                    strcmp(mm_col_text(s, 1), "critical") == 0 ||
+                            strcmp(mm_col_text(s, 1), "high") == 0
+                        ? "bad"
+                        : "");
+        mm_buf_add_html(out, mm_col_text(s, 1));
+        mm_buf_addf(out, "</td><td>%s</td><td>", t);
+        mm_buf_add_html(out, mm_col_text(s, 3));
+        mm_buf_adds(out, "<br>");
+        mm_buf_add_html(out, detail);
+        mm_buf_adds(out, "</td><td>");
+        if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
+            mm_buf_adds(out, "確認済み ");
+            mm_buf_add_html(out, mm_col_text(s, 5));
+            mm_buf_adds(out, " ");
+            mm_buf_add_html(out, mm_col_text(s, 6));
+            mm_buf_adds(out, "<br>");
+            mm_buf_add_html(out, mm_col_text(s, 7));
+        } else {
+            mm_buf_adds(out, "<span class=\"bad\">未確認 (not reviewed)</span>");
+        }
+        mm_buf_adds(out, "</td></tr>\n");
+    }
+    sqlite3_finalize(s);
+    if (rcs != SQLITE_DONE)
+        return mm_store_error(st, err, "reading alerts");
+    if (n)
+        mm_buf_adds(out, "</table>\n");
+    else
+        mm_buf_adds(out, "<h2>この期間の VPN に関する検知 (alerts about VPN access)</h2>\n"
+                         "<p>ありません (none)</p>\n");
+    return MM_OK;
+}
+
 static int cmp_user(const void *a, const void *b)
 {
     return strcmp(((const vuser *)a)->user, ((const vuser *)b)->user);
@@ -145,7 +232,9 @@ mm_rc mm_logs_vpn_report(const char *logs_dir, mm_store *st, const mm_logs_conf 
         mm_buf_add_html(out, title);
         mm_buf_adds(out, "</title><style>body{font-family:sans-serif}table{border-collapse:"
                          "collapse}td,th{border:1px solid #888;padding:2px 6px}"
-                         "td.n{text-align:right}.bad{color:#b00;font-weight:bold}</style>"
+                         "td.n{text-align:right}.bad{color:#b00;font-weight:bold}"
+                         "table.sign td{min-width:12em;height:2.2em}td.memo{height:6em}"
+                         ".note{font-size:90%}@media print{.note{color:#444}}</style>"
                          "</head><body>\n<h1>");
         mm_buf_add_html(out, title);
         mm_buf_addf(out,
@@ -170,9 +259,9 @@ mm_rc mm_logs_vpn_report(const char *logs_dir, mm_store *st, const mm_logs_conf 
         if (u->more_sources)
             mm_buf_addf(&srcs, " (+%ld)", u->more_sources);
         if (u->first)
-            mm_time_format(u->first, conf->tz_offset_min, t1, sizeof(t1));
+            (html ? short_time : mm_time_format)(u->first, conf->tz_offset_min, t1, sizeof(t1));
         if (u->last)
-            mm_time_format(u->last, conf->tz_offset_min, t2, sizeof(t2));
+            (html ? short_time : mm_time_format)(u->last, conf->tz_offset_min, t2, sizeof(t2));
         if (html) {
             mm_buf_adds(out, "<tr><td>");
             mm_buf_add_html(out, u->user);
@@ -190,8 +279,20 @@ mm_rc mm_logs_vpn_report(const char *logs_dir, mm_store *st, const mm_logs_conf 
         }
         mm_buf_release(&srcs);
     }
-    if (html)
-        mm_buf_adds(out, "</table>\n</body></html>\n");
+    if (html) {
+        mm_buf_adds(out, "</table>\n");
+        rc = add_alerts(out, st, since_ms, until_ms, conf, r.devices, r.ndev, err);
+        mm_buf_adds(out,
+                    "<h2>確認 (review)</h2>\n<table class=\"sign\"><tr><th>確認者 reviewed by</th>"
+                    "<td></td><th>確認日 date</th><td></td></tr>\n<tr><th>所見・対応 findings "
+                    "and actions</th><td colspan=\"3\" class=\"memo\"></td></tr></table>\n"
+                    "<p class=\"note\">この監査を作成したことは Mamori の監査記録に残り、G-MIS の"
+                    "設問14（VPN装置へのアクセス記録の定期的な検査）の根拠になります。検知の確認は "
+                    "<code>mamori alerts review 番号 --note 内容</code> で記録できます。"
+                    "(Making this audit is recorded in Mamori's audit trail and answers G-MIS "
+                    "question 14; record alert reviews with mamori alerts review.)</p>\n"
+                    "</body></html>\n");
+    }
 out:
     for (size_t i = 0; i < r.n; i++) {
         free(r.u[i].user);

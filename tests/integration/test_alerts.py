@@ -82,6 +82,23 @@ class AlertReviewTest(MamoriCase):
                 env={"MAMORI_NOW": "2026-01-30T00:00:00Z"})
         self.assertNotIn("review", self.failing("2026-01-31", now="2026-01-31T00:00:00Z"))
 
+    def test_vpn_audit_shows_alerts_and_their_review(self):
+        vpn = [a for a in self.alerts() if "VPN" in a["detail_ja"] or "FGT60F" in a["detail_ja"]]
+        self.assertTrue(vpn)
+        self.ok("alerts", "review", str(vpn[0]["id"]), "--note", "保守事業者に確認済み")
+        out = os.path.join(self.tmp, "vpn.html")
+        self.ok("logs", "report", "vpn", "--month", "2025-11", "-o", out)
+        page = open(out, encoding="utf-8").read()
+        self.assertIn("テスト病院 VPN アクセスログ監査 2025年11月", page)
+        self.assertIn("この期間の VPN に関する検知", page)
+        self.assertIn("保守事業者に確認済み", page)
+        self.assertIn("未確認 (not reviewed)", page)
+        self.assertIn("確認者 reviewed by", page)  # the sign-off block for the printed audit
+        self.assertRegex(page, r"<td>2025-11-20 \d\d:\d\d</td>")
+        # a month without alerts says so
+        self.ok("logs", "report", "vpn", "--month", "2025-10", "-o", out)
+        self.assertIn("ありません (none)", open(out, encoding="utf-8").read())
+
     def test_settings(self):
         with open(os.path.join(self.ws, "mamori.conf"), "a") as f:
             f.write("\n[logs]\nalert_review_days = 30\n")
