@@ -15,6 +15,7 @@
 typedef enum {
     RULE_RESPONDENT,  /* Q1: from the facility record */
     RULE_ITEM,        /* from the latest answer to `item` */
+    RULE_ITEM_VPN,    /* the same, overruled by open findings of `item` on a VPN device */
     RULE_CHECKLIST,   /* Q3: the checklist is in use when items have been answered */
     RULE_ITEMS_ALL,   /* はい only when every item in `item` and `item2` is はい */
     RULE_EMR,         /* Q5: an EMR in the systems ledger */
@@ -50,9 +51,9 @@ static const struct {
      "needs the VPN devices in the asset ledger"},
     {11, RULE_VPN_LIST, NULL, NULL, "機器台帳のVPN装置のメーカー・型番・台数が必要",
      "needs maker, model and count of VPN devices from the asset ledger"},
-    {12, RULE_ITEM, "2-6", NULL, "2-⑥ のセキュリティパッチ適用から判断（VPN装置を含むこと）",
+    {12, RULE_ITEM_VPN, "2-6", NULL, "2-⑥ のセキュリティパッチ適用から判断（VPN装置を含むこと）",
      "from 2-⑥ security patches (which must include the VPN devices)"},
-    {13, RULE_ITEM, "2-13", NULL, "2-⑬ の接続元制限から判断",
+    {13, RULE_ITEM_VPN, "2-13", NULL, "2-⑬ の接続元制限から判断",
      "from 2-⑬ connection-source restriction"},
     {14, RULE_VPN_AUDIT, NULL, NULL,
      "VPN装置のアクセスログを定期的に検査した記録が必要（2-⑪ はサーバのログ）",
@@ -154,6 +155,37 @@ static mm_rc query_count(mm_store *st, const char *sql, long *n, char **text, mm
     }
     sqlite3_finalize(s);
     return rc;
+}
+
+/* Q12, Q13: an answer はい to 2-⑥ or 2-⑬ does not stand when the evidence has open failures of
+ * that item on a VPN device (a vulnerable firmware, an any-source rule): the survey answer
+ * becomes いいえ with the findings as its basis. */
+static mm_rc vpn_evidence(mm_store *st, mm_gmis_answer *q, const char *item, mm_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    mm_rc rc = mm_store_prepare(
+        st,
+        "SELECT count(*), group_concat(reason_ja, ' / '), group_concat(reason_en, ' / ') FROM "
+        "(SELECT reason_ja, reason_en FROM finding f WHERE f.item_id = ?1 AND f.verdict = "
+        "'fail' AND f.resolved_at IS NULL AND EXISTS (SELECT 1 FROM asset a WHERE "
+        "a.remote_access = 1 AND a.retired_on IS NULL AND (f.subject LIKE '%:' || a.name || "
+        "':%' OR f.subject LIKE '%:' || a.name)) ORDER BY f.subject LIMIT 5)",
+        &s, err);
+
+    if (rc != MM_OK)
+        return rc;
+    mm_bind_text(s, 1, item);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) > 0) {
+        char *ja = q->basis_ja, *en = q->basis_en;
+        q->value = MM_GMIS_NO;
+        q->basis_ja = fmt("VPN装置に証拠と矛盾する指摘があります: %s（%s）", mm_col_text(s, 1), ja);
+        q->basis_en =
+            fmt("the evidence contradicts it on a VPN device: %s (%s)", mm_col_text(s, 2), en);
+        free(ja);
+        free(en);
+    }
+    sqlite3_finalize(s);
+    return MM_OK;
 }
 
 /* Q5: a system whose name or category says it is an electronic medical record system. */
@@ -331,6 +363,10 @@ mm_rc mm_gmis_derive(mm_store *st, const mm_catalog *cat, int version, mm_gmis_r
             break;
         case RULE_ITEM:
             from_item(q, sh, &l, rules[i].item, rules[i].caveat_ja, rules[i].caveat_en);
+            break;
+        case RULE_ITEM_VPN:
+            from_item(q, sh, &l, rules[i].item, rules[i].caveat_ja, rules[i].caveat_en);
+            rc = vpn_evidence(st, q, rules[i].item, err);
             break;
         case RULE_CHECKLIST:
             if (l.n > 0) {

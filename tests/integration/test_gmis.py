@@ -5,7 +5,7 @@ import json
 import os
 import unittest
 
-from mmtest import MamoriCase, DATA
+from mmtest import MamoriCase, DATA, SRC
 
 EV = os.path.join(DATA, "evidence")
 LOGS = os.path.join(DATA, "logs")
@@ -34,6 +34,22 @@ class GmisEvidenceTest(MamoriCase):
         q = self.gmis()
         self.assertEqual(q[5]["answer"], "yes", q[5])
         self.assertIn("電子カルテ", q[5]["basis"]["ja"])
+
+    def test_evidence_overrules_yes_on_vpn_devices(self):
+        self.ok("import", "assets", os.path.join(EV, "assets.csv"))
+        self.ok("import", "advisories", os.path.join(SRC, "data/advisories/feed.json"))
+        self.ok("import", "allowlists", self.write("l.csv", "device,cidr\nFW-01,0.0.0.0/0\n"))
+        self.ok("answer", "2-6", "yes", "--date", "2025-10-01")
+        self.ok("answer", "2-13", "yes", "--date", "2025-10-01")
+        q = self.gmis()
+        self.assertEqual(q[12]["answer"], "yes", q[12])  # not evaluated yet: the answer stands
+        self.ok("evaluate")
+        q = self.gmis()
+        self.assertEqual(q[12]["answer"], "no", q[12])
+        self.assertIn("CVE-2018-13379", q[12]["basis"]["ja"])
+        self.assertIn("2-⑥「はい」", q[12]["basis"]["ja"])
+        self.assertEqual(q[13]["answer"], "no", q[13])
+        self.assertIn("0.0.0.0/0", q[13]["basis"]["en"])
 
     def test_no_vpn_device(self):
         flat = self.write("a.csv", "kind,name,os,os_version,location,department,remote_access\n"
