@@ -115,6 +115,7 @@ mm_rc mm_parse_sshd(mm_parse_ctx *c, const char *line, size_t len, mm_event *ev)
 mm_rc mm_parse_fortigate(mm_parse_ctx *c, const char *line, size_t len, mm_event *ev);
 mm_rc mm_parse_winjson(mm_parse_ctx *c, const char *line, size_t len, mm_event *ev);
 mm_rc mm_parse_emr_csv(mm_parse_ctx *c, const char *line, size_t len, mm_event *ev);
+mm_rc mm_parse_ivanti(mm_parse_ctx *c, const char *line, size_t len, mm_event *ev);
 
 /* ---- the sealed store ---------------------------------------------------------------------- */
 

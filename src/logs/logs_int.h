@@ -34,6 +34,8 @@ int mm_cidr_match(const uint8_t net[16], int bits, const uint8_t ip[16]);
 
 /* The OpenSSH message parser (the text after the syslog header). */
 mm_rc mm_parse_sshd_msg(mm_parse_ctx *c, const char *msg, size_t len, mm_event *ev);
+/* The Pulse / Ivanti Connect Secure message parser (WELF or plain text, after any header). */
+mm_rc mm_parse_ivanti_msg(mm_parse_ctx *c, const char *msg, size_t len, mm_event *ev);
 
 /* ---- segment format (docs/internals/logs.md) ---- */
 #define MM_SEG_MAGIC "MMLOGSG1"
