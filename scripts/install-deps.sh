@@ -15,7 +15,7 @@ build_pkgs=(
     libsqlite3-dev libjansson-dev libsodium-dev libinih-dev
     libxlsxwriter-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk
     libmicrohttpd-dev libgnutls28-dev liboath-dev libqrencode-dev
-    libzstd-dev
+    libzstd-dev libevtx-dev libbfio-dev libexpat1-dev
 )
 check_pkgs=(
     libcmocka-dev python3 python3-openpyxl poppler-utils sqlite3 clang

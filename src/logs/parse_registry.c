@@ -26,6 +26,10 @@ const mm_log_parser mm_log_parsers[] = {
      "Pulse Secure / Ivanti Connect Secure (WELF id=firewall or plain, with or without "
      "syslog)",
      mm_parse_ivanti},
+    {"evtx",
+     "Windows .evtx files (libevtx; `logs import` only), or one event's XML per line as "
+     "rendered from them",
+     mm_parse_evtx_xml},
 };
 
 const size_t mm_log_parsers_len = MM_ARRAY_LEN(mm_log_parsers);
