@@ -367,13 +367,71 @@ static void test_evtx_file(void **state)
     free(data);
 }
 
+/* Every registered parser, given garbage, invalid UTF-8, an empty line and a line cut at the
+ * maximum size by the framer: the line ends as an event whose raw view is the whole line
+ * (UNPARSED or a kind of the format), or as a skipped header row; never anything else. */
+static void test_every_parser_bad_input(void **state)
+{
+    static const char *const inputs[] = {
+        "",
+        "<",
+        "\xff\xfe\xfd\x80\x81 garbage \xc0\xaf",
+        "<38>1 \xff \xff \xff \xff \xff \xff",
+        "id=firewall msg=\"\xff",
+        "{\"Id\":\xff}",
+        "<Event><System><EventID>\xff</EventID></System></Event>",
+        "date=\xff time=\xff logid=\"\xff\" devname=\"",
+        "Nov 20 08:59:58 \xff \xff[\xff]: \xff",
+    };
+    mm_parse_ctx *pc = mm_xmalloc(sizeof(*pc));
+    size_t big = 70000;
+    char *longline = mm_xmalloc(big + 1);
+    (void)state;
+
+    for (size_t i = 0; i < big; i++)
+        longline[i] = "id=firewall msg=\"AUT31504: Login succeeded for x\" "[i % 50];
+    longline[big] = '\n';
+    for (size_t k = 0; k < mm_log_parsers_len; k++) {
+        const mm_log_parser *p = &mm_log_parsers[k];
+        mm_framer fr;
+        const char *msg;
+        size_t len;
+        int trunc = 0;
+        mm_event ev;
+        mm_rc rc;
+
+        for (size_t i = 0; i < MM_ARRAY_LEN(inputs); i++) {
+            mm_parse_ctx_init(pc, NOW_MS, 540, NULL);
+            rc = mm_log_parse(pc, p, (int)k, inputs[i], strlen(inputs[i]), &ev);
+            if (rc == MM_AGAIN)
+                continue;
+            if (rc != MM_OK || ev.f[MM_EVF_RAW].p != inputs[i] ||
+                ev.f[MM_EVF_RAW].n != strlen(inputs[i]) || ev.kind >= MM_EVK__COUNT)
+                fail_msg("%s: input %zu: rc %d, kind %d", p->name, i, (int)rc, ev.kind);
+        }
+        /* over the maximum: the framer cuts it to MM_LOG_MAX_MSG_DEFAULT and says so */
+        mm_framer_init(&fr, MM_FRAME_LINES, MM_LOG_MAX_MSG_DEFAULT);
+        mm_framer_feed(&fr, longline, big + 1);
+        assert_int_equal(mm_framer_next(&fr, &msg, &len, &trunc), MM_OK);
+        assert_int_equal(len, MM_LOG_MAX_MSG_DEFAULT);
+        assert_int_equal(trunc, 1);
+        mm_parse_ctx_init(pc, NOW_MS, 540, NULL);
+        rc = mm_log_parse(pc, p, (int)k, msg, len, &ev);
+        if (rc != MM_AGAIN && (rc != MM_OK || ev.f[MM_EVF_RAW].n != len))
+            fail_msg("%s: the cut line: rc %d", p->name, (int)rc);
+        mm_framer_release(&fr);
+    }
+    free(longline);
+    free(pc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parser_cases), cmocka_unit_test(test_emr_header),
         cmocka_unit_test(test_bsd_year),     cmocka_unit_test(test_framer_lines),
         cmocka_unit_test(test_framer_octet), cmocka_unit_test(test_time_parse),
-        cmocka_unit_test(test_evtx_file),
+        cmocka_unit_test(test_evtx_file),    cmocka_unit_test(test_every_parser_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
