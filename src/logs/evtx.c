@@ -229,13 +229,18 @@ static void evtx_error_text(libevtx_error_t *le, char *out, size_t outsz)
 {
     char buf[2048];
     char *nl;
+    size_t n;
     out[0] = '\0';
     if (!le || libevtx_error_backtrace_sprint(le, buf, sizeof(buf)) <= 0)
         return;
     nl = strchr(buf, '\n');
     if (nl)
         *nl = '\0';
-    snprintf(out, outsz, "%s", buf);
+    n = strlen(buf);
+    if (n >= outsz) /* cut to what fits */
+        n = outsz - 1;
+    memcpy(out, buf, n);
+    out[n] = '\0';
 }
 
 /* "offset: 0x00001200" in a libevtx backtrace, when it names one. */
