@@ -112,10 +112,15 @@ static void user_from_text(const char *p, size_t n, mm_event *ev)
         e++;
     ev->f[MM_EVF_USER] = strip_dot(mm_sv_make(s, (size_t)(e - s)));
     if (e < p + n && *e == '/' && ev->f[MM_EVF_TARGET].n == 0) {
-        const char *r = ++e;
-        while (e < p + n && *e != ' ' && *e != '(')
-            e++;
-        ev->f[MM_EVF_TARGET] = strip_dot(mm_sv_make(r, (size_t)(e - r)));
+        /* the realm may hold spaces ("Admin Users"): up to " (session", " from " or the end */
+        const char *r = ++e, *end = p + n;
+        const char *q = mm_memmem(r, (size_t)(end - r), " (", 2);
+        const char *f2 = mm_memmem(r, (size_t)(end - r), " from ", 6);
+        if (q)
+            end = q;
+        if (f2 && f2 < end)
+            end = f2;
+        ev->f[MM_EVF_TARGET] = strip_dot(mm_sv_make(r, (size_t)(end - r)));
     }
 }
 
