@@ -298,6 +298,8 @@ typedef struct evtx_scan {
     uint64_t bad_first; /* its record identifiers */
     uint64_t bad_last;
     const char *bad_what; /* which checksum */
+    int header_bad;       /* the file header's own CRC32 does not match */
+    int dirty;            /* header flag 1: copied while Windows was still writing it */
 } evtx_scan;
 
 /* Reads the file header and checks every complete chunk's header and record checksums. A file
@@ -329,6 +331,8 @@ static mm_rc evtx_scan_file(const char *path, evtx_scan *sc, mm_error *err)
     }
     sc->next_id = le64(buf + 24);
     sc->chunks = (uint16_t)(buf[42] | buf[43] << 8);
+    sc->dirty = (le32(buf + 120) & 1) != 0;
+    sc->header_bad = crc32_update(0, buf, 120) != le32(buf + 124);
     if (sc->size < EVTX_HEADER) {
         rc = mm_error_set(err, MM_ERR_PARSE, path, 0, 0,
                           "ファイルヘッダーの途中 (オフセット %llu) で切れています。ヘッダーの "
@@ -485,17 +489,34 @@ mm_rc mm_evtx_read(const char *path, int64_t max_msg, mm_evtx_fn fn, void *ud, m
                           (unsigned long long)n->records, first_bad + 1, off, why);
         goto out;
     }
+    if (sc.header_bad) {
+        rc = mm_error_set(
+            err, MM_ERR_PARSE, path, 0, 0,
+            "オフセット 0: ファイルヘッダーのチェックサムが合いません（壊れているか"
+            "改変されています）。読めた %llu 件は取り込みました (offset 0: file header "
+            "checksum mismatch, damaged or altered; %llu records read)",
+            (unsigned long long)n->read, (unsigned long long)n->read);
+        goto out;
+    }
     if (sc.bad_chunk >= 0) {
+        const char *dirty_ja = sc.dirty
+                                   ? "。ファイルは書き込み中の印 (dirty) 付きです: 使用中のログを"
+                                     "コピーしたときは wevtutil epl で書き出し直してください"
+                                   : "";
+        const char *dirty_en = sc.dirty ? "; the file is marked dirty (copied while in use): "
+                                          "export it with wevtutil epl instead"
+                                        : "";
         rc = mm_error_set(err, MM_ERR_PARSE, path, 0, 0,
                           "チャンク %ld（オフセット %llu）のチェックサム (%s) が合いません。"
                           "レコード %llu〜%llu が壊れているか改変されています。読めた %llu 件は"
-                          "取り込みました (chunk %ld at offset %llu: %s checksum mismatch; "
-                          "records %llu-%llu damaged or altered; %llu records read)",
+                          "取り込みました%s (chunk %ld at offset %llu: %s checksum mismatch; "
+                          "records %llu-%llu damaged or altered; %llu records read%s)",
                           sc.bad_chunk, (unsigned long long)sc.bad_off, sc.bad_what,
                           (unsigned long long)sc.bad_first, (unsigned long long)sc.bad_last,
-                          (unsigned long long)n->read, sc.bad_chunk, (unsigned long long)sc.bad_off,
-                          sc.bad_what, (unsigned long long)sc.bad_first,
-                          (unsigned long long)sc.bad_last, (unsigned long long)n->read);
+                          (unsigned long long)n->read, dirty_ja, sc.bad_chunk,
+                          (unsigned long long)sc.bad_off, sc.bad_what,
+                          (unsigned long long)sc.bad_first, (unsigned long long)sc.bad_last,
+                          (unsigned long long)n->read, dirty_en);
         goto out;
     }
     rc = MM_OK;

@@ -6,9 +6,11 @@ keeping what was readable (visible in `logs stats` and `logs query`). The commit
 checked to be exactly what make_evtx.py writes, so it can be regenerated."""
 import json
 import os
+import struct
 import subprocess
 import sys
 import unittest
+import zlib
 
 from mmtest import DATA, MamoriCase
 
@@ -96,6 +98,23 @@ class EvtxCase(MamoriCase):
         self.assertNotEqual(r.code, 0)
         self.assertIn("chunk 1 at offset 69632: event records checksum mismatch", r.err)
         self.assertIn("records 1009-1016", r.err)
+        self.assertNotIn("dirty", r.err)
+
+        # The same file marked dirty (copied while Windows was writing it), header CRC redone.
+        data[120] |= 1
+        struct.pack_into("<I", data, 124, zlib.crc32(bytes(data[:120])))
+        path = self.write("dirty.evtx", bytes(data))
+        r = self.mm("logs", "import", "--format", "evtx", path)
+        self.assertNotEqual(r.code, 0)
+        self.assertIn("marked dirty (copied while in use): export it with wevtutil epl", r.err)
+
+        # A changed header without a matching CRC.
+        data = bytearray(self.sample())
+        data[24] ^= 0x01
+        path = self.write("header.evtx", bytes(data))
+        r = self.mm("logs", "import", "--format", "evtx", path)
+        self.assertNotEqual(r.code, 0)
+        self.assertIn("offset 0: file header checksum mismatch", r.err)
 
     def test_not_evtx(self):
         path = self.write("auth.evtx", "Nov 20 09:00:00 h sshd[1]: hello\n")

@@ -354,6 +354,15 @@ static void test_evtx_file(void **state)
     assert_non_null(strstr(err.msg, "records 1009-1016"));
     unlink(path);
 
+    /* A changed file header (its own CRC32 at offset 124 no longer matches). */
+    data[4096 + 65536 + 512 + 300] ^= 0x55;
+    data[16] ^= 0x01; /* last chunk number */
+    path = evtx_variant("header", data, len);
+    assert_int_equal(mm_evtx_read(path, 65536, evtx_collect, &g, &n, &err), MM_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "offset 0: file header checksum mismatch"));
+    unlink(path);
+    data[16] ^= 0x01;
+
     /* Not EVTX at all, and a file cut inside its header. */
     path = evtx_variant("junk", "hello, this is not an event log", 31);
     assert_int_equal(mm_evtx_read(path, 65536, evtx_collect, &g, &n, &err), MM_ERR_PARSE);
