@@ -553,6 +553,11 @@ mm_rc mm_logsess_evtx(mm_logsess *s, const char *path, const char *device, mm_ev
     evtx_import im;
     mm_rc rc;
 
+    memset(n, 0, sizeof(*n));
+    if (strcmp(path, "-") == 0)
+        return mm_error_set(err, MM_ERR_INVALID, path, 0, 0,
+                            ".evtx は標準入力からは読めません。ファイル名を指定してください (an "
+                            ".evtx file cannot be read from standard input; give its path)");
     im.s = s;
     im.p = mm_log_parser_find("evtx", &im.pidx);
     if (!im.p)

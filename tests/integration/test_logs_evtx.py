@@ -124,6 +124,10 @@ class EvtxCase(MamoriCase):
         self.assertEqual(self.stats()["stored"], 0)
         r = self.mm("logs", "import", "--format", "evtx", os.path.join(self.tmp, "missing.evtx"))
         self.assertNotEqual(r.code, 0)
+        self.assertIn("missing.evtx", r.err)
+        r = self.mm("logs", "import", "--format", "evtx", "-", stdin=self.sample())
+        self.assertNotEqual(r.code, 0)
+        self.assertIn("cannot be read from standard input", r.err)
 
     def test_ivanti_import(self):
         lines = [
