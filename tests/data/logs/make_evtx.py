@@ -4,8 +4,9 @@
 We cannot download real Security.evtx samples here, so this writes the format itself,
 following the published description of EVTX (libevtx's "Windows XML Event Log (EVTX)
 format" document: file header, 64 KiB chunks with CRC32s, event records holding binary XML
-with an inline template definition and typed substitution values), the way Windows lays out
-Security events: <Event><System>…</System><EventData><Data Name="…">…</Data>…</EventData>.
+with template definitions shared within a chunk and typed substitution values), the way
+Windows lays out Security events:
+<Event><System>…</System><EventData><Data Name="…">…</Data>…</EventData>.
 
 Usage: make_evtx.py OUT.evtx [--per-chunk N]   (the built-in sample events)
        or import it and call write_evtx(path, events, per_chunk).
@@ -39,6 +40,7 @@ class Chunk:
 
     def __init__(self):
         self.buf = bytearray(512)
+        self.templates = {}  # (id, field names, value types) -> offset of its definition
 
     def pos(self):
         return len(self.buf)
@@ -142,8 +144,9 @@ def typed(v):
 
 
 def record_xml(chunk, base, ev):
-    """Binary XML of one event: fragment header, template instance with its definition inline,
-    then the substitution values."""
+    """Binary XML of one event: fragment header, template instance, then the substitution
+    values. The first event of a shape in a chunk carries the template definition inline; later
+    ones point back at it, as Windows does."""
     values = [
         ("u16", ev["id"]),
         ("u8", 0),
@@ -157,6 +160,11 @@ def record_xml(chunk, base, ev):
     w.u8(0x0C)  # template instance
     w.u8(0x01)
     w.u32(ev["id"])  # template identifier (any number)
+    key = (ev["id"], tuple(n for n, _ in ev["data"]), tuple(types))
+    if key in chunk.templates:
+        w.u32(chunk.templates[key])  # defined earlier in this chunk
+        return bytes(w.out) + instance_data(values, types)
+    chunk.templates[key] = w.here() + 4
     w.u32(w.here() + 4)  # definition follows inline
     w.u32(0)  # next template definition
     w.out += uuid.uuid5(uuid.NAMESPACE_OID, "mamori-%d-%d" % (ev["id"], len(ev["data"]))).bytes_le
@@ -184,16 +192,17 @@ def record_xml(chunk, base, ev):
     )
     w.u8(0x00)  # end of the template's fragment
     struct.pack_into("<I", w.out, size_at, len(w.out) - def_start)
-    w.u32(len(values))
+    return bytes(w.out) + instance_data(values, types)
+
+
+def instance_data(values, types):
+    """The template instance's values: count, descriptors (size, type), the values, then the end
+    of the record's document."""
     blobs = [typed(v)[1] for v in values]
+    out = struct.pack("<I", len(values))
     for t, b in zip(types, blobs):
-        w.u16(len(b))
-        w.u8(t)
-        w.u8(0)
-    for b in blobs:
-        w.out += b
-    w.u8(0x00)  # end of the record's document
-    return bytes(w.out)
+        out += struct.pack("<HBB", len(b), t, 0)
+    return out + b"".join(blobs) + b"\x00"
 
 
 def write_evtx(path, events, per_chunk=8):
