@@ -15,7 +15,7 @@ build_pkgs=(
     libsqlite3-dev libjansson-dev libsodium-dev libinih-dev
     libxlsxwriter-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk
     libmicrohttpd-dev libgnutls28-dev liboath-dev libqrencode-dev
-    libzstd-dev
+    libzstd-dev libevtx-dev libbfio-dev libexpat1-dev
 )
 check_pkgs=(
     libcmocka-dev python3 python3-openpyxl poppler-utils sqlite3 clang
@@ -27,8 +27,8 @@ if ! command -v npm >/dev/null 2>&1; then
     check_pkgs+=(nodejs npm)
 fi
 # `bench`: the web benchmark's load generator and its peer; zstd (CLI) and rsyslog for the
-# log-store benchmark (bench/bench_logs.sh).
-bench_pkgs=(wrk nginx-light zstd rsyslog)
+# log-store benchmark (bench/bench_logs.sh); evtxexport (libevtx-utils) for bench_parsers.sh.
+bench_pkgs=(wrk nginx-light zstd rsyslog libevtx-utils)
 
 case "$what" in
 build) pkgs=("${build_pkgs[@]}") ;;

@@ -79,7 +79,7 @@ static int logs_import(const mm_globals *g, int argc, char **argv)
     }
     if (!format)
         return mm_cli_usage("logs", "import needs --format (one of: syslog, rfc5424, rfc3164, "
-                                    "sshd, fortigate, windows-json, emr-csv, auto)");
+                                    "sshd, fortigate, windows-json, emr-csv, auto, ivanti, evtx)");
     if (!(p = mm_log_parser_find(format, &pidx)))
         return mm_cli_usage("logs", "unknown format '%s'", format);
     if (optind >= argc)
@@ -94,7 +94,11 @@ static int logs_import(const mm_globals *g, int argc, char **argv)
     fputs(mm_buf_str(&notices), stderr);
     t0 = seconds_now();
     for (int i = optind; i < argc; i++) {
-        if (mm_logsess_file(s, argv[i], p, pidx, device, &err) != MM_OK) {
+        mm_evtx_counts en;
+        mm_rc frc = strcmp(p->name, "evtx") == 0 /* a binary file, read by record */
+                        ? mm_logsess_evtx(s, argv[i], device, &en, &err)
+                        : mm_logsess_file(s, argv[i], p, pidx, device, &err);
+        if (frc != MM_OK) {
             /* what was read so far is kept: seal and record it, then report */
             mm_error e2;
             mm_error_clear(&e2);

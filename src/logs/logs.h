@@ -115,6 +115,10 @@ mm_rc mm_parse_sshd(mm_parse_ctx *c, const char *line, size_t len, mm_event *ev)
 mm_rc mm_parse_fortigate(mm_parse_ctx *c, const char *line, size_t len, mm_event *ev);
 mm_rc mm_parse_winjson(mm_parse_ctx *c, const char *line, size_t len, mm_event *ev);
 mm_rc mm_parse_emr_csv(mm_parse_ctx *c, const char *line, size_t len, mm_event *ev);
+mm_rc mm_parse_ivanti(mm_parse_ctx *c, const char *line, size_t len, mm_event *ev);
+/* One Windows event as XML (<Event><System>…<EventData><Data Name=…>), as libevtx renders an
+ * .evtx record; mapped like windows-json. */
+mm_rc mm_parse_evtx_xml(mm_parse_ctx *c, const char *line, size_t len, mm_event *ev);
 
 /* ---- the sealed store ---------------------------------------------------------------------- */
 
@@ -302,6 +306,33 @@ mm_rc mm_logsess_commit(mm_logsess *s, mm_error *err);
 /* Counts since open. */
 const mm_logs_counts *mm_logsess_counts(const mm_logsess *s);
 void mm_logsess_free(mm_logsess **s);
+
+/* ---- .evtx files (evtx.c, libevtx) ------------------------------------------------------- */
+
+typedef struct mm_evtx_counts {
+    uint64_t records;        /* records libevtx found (including recovered ones) */
+    uint64_t read;           /* of which handed on */
+    uint64_t failed;         /* of which unreadable (counted, not stored) */
+    uint64_t recovered;      /* of the read ones, found by libevtx in damaged chunks */
+    uint64_t missing_chunks; /* chunks the header announces beyond the end of the file */
+} mm_evtx_counts;
+
+/* Called with each record's XML (UTF-8, not NUL-terminated, cut to max_msg with truncated set).
+ * A return other than MM_OK stops the reading. */
+typedef mm_rc (*mm_evtx_fn)(void *ud, const char *xml, size_t len, int truncated, mm_error *err);
+
+/*
+ * Reads every record of the .evtx file path and calls fn for each readable one. A file that is
+ * not EVTX is MM_ERR_PARSE naming offset 0. Unreadable records are counted and skipped; after
+ * the last record, a damaged or cut file is MM_ERR_PARSE whose message names the file, the
+ * first bad record and its offset (or where the file ends) and the counts. OUT: *n.
+ */
+mm_rc mm_evtx_read(const char *path, int64_t max_msg, mm_evtx_fn fn, void *ud, mm_evtx_counts *n,
+                   mm_error *err);
+/* Imports the .evtx file path through the session with the "evtx" parser (as mm_evtx_read;
+ * unreadable records are added to the dropped count). OUT: *n. */
+mm_rc mm_logsess_evtx(mm_logsess *s, const char *path, const char *device, mm_evtx_counts *n,
+                      mm_error *err);
 
 /* Totals recorded in the store (log_counter). */
 mm_rc mm_logs_counts_get(mm_store *st, mm_logs_counts *c, mm_error *err);

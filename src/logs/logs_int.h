@@ -34,6 +34,16 @@ int mm_cidr_match(const uint8_t net[16], int bits, const uint8_t ip[16]);
 
 /* The OpenSSH message parser (the text after the syslog header). */
 mm_rc mm_parse_sshd_msg(mm_parse_ctx *c, const char *msg, size_t len, mm_event *ev);
+/* Windows Security events (win_events.c): looks up a data field of the event by name and
+ * returns its text (NUL-terminated, valid until the mapping returns) or NULL when absent. */
+typedef const char *(*mm_win_get)(void *ud, const char *name);
+/* Sets action (the id), kind, outcome, user, source and target of ev from event id and its data
+ * fields, copying text into c's scratch. Ids not in the table are OTHER. Time and host are the
+ * caller's. Shared by parse_winjson.c and evtx.c so both map alike. */
+void mm_win_map(mm_parse_ctx *c, long id, mm_win_get get, void *ud, mm_event *ev);
+
+/* The Pulse / Ivanti Connect Secure message parser (WELF or plain text, after any header). */
+mm_rc mm_parse_ivanti_msg(mm_parse_ctx *c, const char *msg, size_t len, mm_event *ev);
 
 /* ---- segment format (docs/internals/logs.md) ---- */
 #define MM_SEG_MAGIC "MMLOGSG1"

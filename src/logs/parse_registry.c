@@ -19,7 +19,17 @@ const mm_log_parser mm_log_parsers[] = {
     {"windows-json", "Windows Security events as JSON lines (one event object per line)",
      mm_parse_winjson},
     {"emr-csv", "EMR access log CSV: time, user, patient id, action, terminal", mm_parse_emr_csv},
-    {"auto", "decide per line: JSON, FortiGate key=value, or syslog", parse_auto},
+    {"auto", "decide per line: JSON, FortiGate key=value, Pulse/Ivanti WELF, or syslog",
+     parse_auto},
+    /* New rows go here, at the end: stored events keep the row's index as their format. */
+    {"ivanti",
+     "Pulse Secure / Ivanti Connect Secure (WELF id=firewall or plain, with or without "
+     "syslog)",
+     mm_parse_ivanti},
+    {"evtx",
+     "Windows .evtx files (libevtx; `logs import` only), or one event's XML per line as "
+     "rendered from them",
+     mm_parse_evtx_xml},
 };
 
 const size_t mm_log_parsers_len = MM_ARRAY_LEN(mm_log_parsers);
@@ -44,6 +54,8 @@ static mm_rc parse_auto(mm_parse_ctx *c, const char *line, size_t len, mm_event 
         return mm_parse_winjson(c, line, len, ev);
     if (mm_memmem(line, len, "logid=", 6))
         return mm_parse_fortigate(c, line, len, ev);
+    if (mm_memmem(line, len, "id=firewall ", 12))
+        return mm_parse_ivanti(c, line, len, ev);
     return mm_parse_syslog(c, line, len, ev);
 }
 

@@ -1,8 +1,9 @@
 /*
  * Syslog headers: RFC 5424 ("<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG") and RFC 3164
  * ("<PRI>Mmm dd hh:mm:ss HOST TAG[pid]: MSG", also with an RFC 3339 time as rsyslog writes to
- * files). The message is then handed to the parser of its application (a table: sshd, and any
- * FortiGate key=value text); a header with an unknown application is an OTHER event.
+ * files). The message is then handed to the parser of its application (a table: sshd, Pulse /
+ * Ivanti, and any FortiGate key=value or Pulse WELF text); a header with an unknown
+ * application is an OTHER event.
  */
 #include "logs_int.h"
 
@@ -12,6 +13,9 @@ static const struct {
     mm_rc (*parse)(mm_parse_ctx *c, const char *msg, size_t len, mm_event *ev);
 } app_parsers[] = {
     {"sshd", mm_parse_sshd_msg},
+    {"PulseSecure", mm_parse_ivanti_msg}, /* Pulse Connect Secure's syslog tag */
+    {"Juniper", mm_parse_ivanti_msg},     /* the same device before Pulse Secure */
+    {"Ivanti", mm_parse_ivanti_msg},
 };
 
 static mm_rc dispatch(mm_parse_ctx *c, const char *app, size_t an, const char *msg, size_t mn,
@@ -29,6 +33,12 @@ static mm_rc dispatch(mm_parse_ctx *c, const char *app, size_t an, const char *m
     if (mm_memmem(msg, mn, "logid=", 6)) {
         mm_event sub = *ev;
         if (mm_parse_fortigate(c, msg, mn, &sub) == MM_OK)
+            *ev = sub;
+    } else if (mm_memmem(msg, mn, "id=firewall ", 12) ||
+               (mn > 0 && msg[0] >= '0' && msg[0] <= '9' && mm_memmem(msg, mn, " - [", 4))) {
+        /* Pulse/Ivanti WELF or plain text under another tag; kept OTHER unless it fits */
+        mm_event sub = *ev;
+        if (mm_parse_ivanti_msg(c, msg, mn, &sub) == MM_OK)
             *ev = sub;
     }
     return MM_OK;
@@ -224,8 +234,11 @@ mm_rc mm_parse_syslog(mm_parse_ctx *c, const char *line, size_t len, mm_event *e
         return mm_parse_rfc5424(c, line, len, ev);
     if (mm_parse_rfc3164(c, line, len, ev) == MM_OK)
         return MM_OK;
-    /* FortiGate sends "<189>date=... time=... devname=..." without a header. */
+    /* FortiGate sends "<189>date=... time=... devname=..." without a header; Pulse/Ivanti
+     * "<134>id=firewall ..." likewise. */
     if (mm_memmem(line, len, "logid=", 6))
         return mm_parse_fortigate(c, line + i, len - i, ev);
+    if (mm_memmem(line, len, "id=firewall ", 12))
+        return mm_parse_ivanti_msg(c, line + i, len - i, ev);
     return MM_ERR_PARSE;
 }

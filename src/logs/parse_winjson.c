@@ -2,36 +2,16 @@
  * Windows Security events as one JSON object per line, the shape a collector writes from
  * Get-WinEvent: {"TimeCreated": "...Z" or "/Date(ms)/", "Id": 4625, "MachineName": "...",
  * "Data": {"TargetUserName": ..., "IpAddress": ..., ...}}. Field names are also accepted at
- * the top level and as EventID / Computer / EventData. The event id table says which kind
- * each id is and which data fields are the user, source and target.
+ * the top level and as EventID / Computer / EventData. The id → kind mapping is shared with
+ * the .evtx reader (win_events.c).
  */
 #include <jansson.h>
 
 #include "logs_int.h"
 
-typedef struct win_row {
-    int id;
-    uint8_t kind, outcome;
-    const char *user, *src, *target; /* data field names, NULL = none */
-    uint8_t status_decides;          /* Status 0x0 → success kind, else LOGON_FAILURE */
-} win_row;
-
-static const win_row win_ids[] = {
-    {4624, MM_EVK_LOGON, MM_OUT_SUCCESS, "TargetUserName", "IpAddress", "LogonType", 0},
-    {4625, MM_EVK_LOGON_FAILURE, MM_OUT_FAILURE, "TargetUserName", "IpAddress", "LogonType", 0},
-    {4634, MM_EVK_LOGOFF, MM_OUT_SUCCESS, "TargetUserName", NULL, "LogonType", 0},
-    {4648, MM_EVK_EXPLICIT_LOGON, MM_OUT_SUCCESS, "SubjectUserName", "IpAddress", "TargetUserName",
-     0},
-    {4720, MM_EVK_ACCOUNT_CREATED, MM_OUT_SUCCESS, "TargetUserName", NULL, "SubjectUserName", 0},
-    {4722, MM_EVK_ACCOUNT_ENABLED, MM_OUT_SUCCESS, "TargetUserName", NULL, "SubjectUserName", 0},
-    {4725, MM_EVK_ACCOUNT_DISABLED, MM_OUT_SUCCESS, "TargetUserName", NULL, "SubjectUserName", 0},
-    {4726, MM_EVK_ACCOUNT_DELETED, MM_OUT_SUCCESS, "TargetUserName", NULL, "SubjectUserName", 0},
-    {4732, MM_EVK_GROUP_MEMBER_ADDED, MM_OUT_SUCCESS, "MemberName", NULL, "TargetUserName", 0},
-    {4740, MM_EVK_ACCOUNT_LOCKED, MM_OUT_FAILURE, "TargetUserName", "TargetDomainName", NULL, 0},
-    {4768, MM_EVK_KERBEROS_TGT, MM_OUT_SUCCESS, "TargetUserName", "IpAddress", NULL, 1},
-    {4771, MM_EVK_LOGON_FAILURE, MM_OUT_FAILURE, "TargetUserName", "IpAddress", NULL, 0},
-    {4776, MM_EVK_OTHER, MM_OUT_SUCCESS, "TargetUserName", "Workstation", NULL, 1},
-};
+typedef struct json_ev {
+    json_t *root, *data;
+} json_ev;
 
 static const char *jstr(json_t *root, json_t *data, const char *name)
 {
@@ -41,14 +21,11 @@ static const char *jstr(json_t *root, json_t *data, const char *name)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static mm_sv put(mm_parse_ctx *c, const char *s)
+/* The lookup mm_win_map uses: Data first, then the top level. */
+static const char *json_get(void *ud, const char *name)
 {
-    mm_sv none = {"", 0};
-    if (!s || strcmp(s, "-") == 0)
-        return none;
-    if (strncmp(s, "::ffff:", 7) == 0)
-        s += 7;
-    return mm_scratch_put(c, s, strlen(s));
+    json_ev *j = ud;
+    return jstr(j->root, j->data, name);
 }
 
 #define MAX_MS 253402300799999LL /* 9999-12-31T23:59:59.999Z */
@@ -81,9 +58,8 @@ mm_rc mm_parse_winjson(mm_parse_ctx *c, const char *line, size_t len, mm_event *
 {
     json_t *root, *data, *idv;
     json_error_t jerr;
-    const win_row *row = NULL;
+    json_ev j;
     long id;
-    char idbuf[16];
     mm_rc rc = MM_ERR_PARSE;
 
     root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -109,49 +85,13 @@ mm_rc mm_parse_winjson(mm_parse_ctx *c, const char *line, size_t len, mm_event *
         const char *host = jstr(root, NULL, "MachineName");
         if (!host)
             host = jstr(root, NULL, "Computer");
-        ev->f[MM_EVF_HOST] = put(c, host);
+        if (host && strcmp(host, "-") != 0)
+            ev->f[MM_EVF_HOST] = mm_scratch_put(c, host, strlen(host));
     }
-    snprintf(idbuf, sizeof(idbuf), "%ld", id);
-    ev->f[MM_EVF_ACTION] = mm_scratch_put(c, idbuf, strlen(idbuf));
-    for (size_t i = 0; i < MM_ARRAY_LEN(win_ids); i++)
-        if (win_ids[i].id == id) {
-            row = &win_ids[i];
-            break;
-        }
+    j.root = root;
+    j.data = data;
+    mm_win_map(c, id, json_get, &j, ev);
     rc = MM_OK;
-    if (!row) {
-        ev->kind = MM_EVK_OTHER;
-        goto out;
-    }
-    ev->kind = row->kind;
-    ev->outcome = row->outcome;
-    if (row->status_decides) {
-        const char *st = jstr(root, data, "Status");
-        if (st && strcmp(st, "0x0") != 0 && strcmp(st, "0") != 0) {
-            ev->kind = MM_EVK_LOGON_FAILURE;
-            ev->outcome = MM_OUT_FAILURE;
-        }
-    }
-    if (row->user) {
-        const char *u = jstr(root, data, row->user);
-        if (id == 4732 && (!u || strcmp(u, "-") == 0))
-            u = jstr(root, data, "MemberSid");
-        if (u && strncmp(u, "CN=", 3) == 0) { /* a distinguished name: its common name */
-            const char *e = u + 3;
-            while (*e && *e != ',') {
-                if (*e == '\\' && e[1])
-                    e++;
-                e++;
-            }
-            ev->f[MM_EVF_USER] = mm_scratch_put(c, u + 3, (size_t)(e - u - 3));
-        } else {
-            ev->f[MM_EVF_USER] = put(c, u);
-        }
-    }
-    if (row->src)
-        ev->f[MM_EVF_SRC] = put(c, jstr(root, data, row->src));
-    if (row->target)
-        ev->f[MM_EVF_TARGET] = put(c, jstr(root, data, row->target));
 out:
     json_decref(root);
     return rc;

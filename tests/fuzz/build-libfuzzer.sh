@@ -48,7 +48,7 @@ for t in "${targets[@]}"; do
 done
 
 pkgs="sqlite3 jansson libsodium inih"
-for p in libzstd libmicrohttpd liboath libqrencode gnutls; do
+for p in libzstd libmicrohttpd liboath libqrencode gnutls libevtx expat; do
     if pkg-config --exists "$p"; then
         pkgs="$pkgs $p"
     fi

@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -233,12 +235,212 @@ static void test_time_parse(void **state)
     assert_int_equal(mm_time_parse_iso("2025-11-20X", 11, 0, &ms), MM_ERR_PARSE);
 }
 
+/* ---- .evtx files (tests/data/logs/security-sample.evtx, written by make_evtx.py) ---- */
+
+typedef struct evtx_got {
+    mm_parse_ctx *pc;
+    int n;
+    char kinds[32][24];
+    char users[32][32];
+} evtx_got;
+
+static mm_rc evtx_collect(void *ud, const char *xml, size_t len, int truncated, mm_error *err)
+{
+    evtx_got *g = ud;
+    const mm_log_parser *p;
+    int idx;
+    mm_event ev;
+    (void)err;
+    p = mm_log_parser_find("evtx", &idx);
+    assert_non_null(p);
+    assert_false(truncated);
+    assert_null(memchr(xml, '\n', len)); /* one line per record */
+    assert_int_equal(mm_log_parse(g->pc, p, idx, xml, len, &ev), MM_OK);
+    if (g->n < 32) {
+        snprintf(g->kinds[g->n], sizeof(g->kinds[0]), "%s", mm_event_kind_name(ev.kind));
+        snprintf(g->users[g->n], sizeof(g->users[0]), "%.*s", (int)ev.f[MM_EVF_USER].n,
+                 ev.f[MM_EVF_USER].n ? ev.f[MM_EVF_USER].p : "");
+    }
+    g->n++;
+    return MM_OK;
+}
+
+static char *evtx_variant(const char *name, const char *data, size_t len)
+{
+    static char path[256];
+    FILE *f;
+    snprintf(path, sizeof(path), "/tmp/mm-evtx-test-%d-%s.evtx", (int)getpid(), name);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+    return path;
+}
+
+static void test_evtx_file(void **state)
+{
+    static const char *const want[] = {"logon",
+                                       "logon-failure",
+                                       "logoff",
+                                       "explicit-logon",
+                                       "account-created",
+                                       "account-enabled",
+                                       "account-disabled",
+                                       "account-deleted",
+                                       "group-member-added",
+                                       "account-locked",
+                                       "kerberos-tgt",
+                                       "logon-failure",
+                                       "logon-failure",
+                                       "logon-failure",
+                                       "other",
+                                       "logon"};
+    size_t len;
+    char *data = fixture("security-sample.evtx", &len);
+    evtx_got g;
+    mm_parse_ctx *pc = mm_xmalloc(sizeof(*pc));
+    mm_evtx_counts n;
+    mm_error err;
+    char *path;
+    (void)state;
+
+    memset(&g, 0, sizeof(g));
+    g.pc = pc;
+    mm_parse_ctx_init(pc, NOW_MS, 540, NULL);
+    mm_error_clear(&err);
+    path = evtx_variant("whole", data, len);
+    assert_int_equal(mm_evtx_read(path, 65536, evtx_collect, &g, &n, &err), MM_OK);
+    assert_int_equal(n.records, 16);
+    assert_int_equal(n.read, 16);
+    assert_int_equal(n.failed, 0);
+    assert_int_equal(g.n, 16);
+    for (int i = 0; i < 16; i++)
+        assert_string_equal(g.kinds[i], want[i]);
+    assert_string_equal(g.users[8], "Vendor New"); /* 4732 MemberName as a DN: its CN */
+    assert_string_equal(g.users[15], "鈴木");
+    unlink(path);
+
+    /* Cut inside the second chunk: the first chunk's 8 records, 8 counted as unreadable. */
+    g.n = 0;
+    path = evtx_variant("cut", data, 4096 + 65536 + 1500);
+    assert_int_equal(mm_evtx_read(path, 65536, evtx_collect, &g, &n, &err), MM_ERR_PARSE);
+    assert_int_equal(g.n, 8);
+    assert_int_equal(n.read, 8);
+    assert_int_equal(n.failed, 8);
+    assert_int_equal(n.missing_chunks, 1);
+    assert_string_equal(err.file, path);
+    assert_non_null(strstr(err.msg, "offset 71132"));
+    assert_non_null(strstr(err.msg, "up to record 1008"));
+    unlink(path);
+
+    /* A broken token in the first record: that record counted, the other 15 read. */
+    g.n = 0;
+    data[4096 + 512 + 24 + 4] = (char)0xff;
+    path = evtx_variant("bad", data, len);
+    assert_int_equal(mm_evtx_read(path, 65536, evtx_collect, &g, &n, &err), MM_ERR_PARSE);
+    assert_int_equal(n.failed, 1);
+    assert_int_equal(g.n, 15);
+    assert_non_null(strstr(err.msg, "first: record 1, offset 4608"));
+    unlink(path);
+    data[4096 + 512 + 24 + 4] = 0x0c;
+
+    /* One changed byte inside a value: still readable, but the chunk's checksum says so. */
+    g.n = 0;
+    data[4096 + 65536 + 512 + 300] ^= 0x55;
+    path = evtx_variant("flip", data, len);
+    assert_int_equal(mm_evtx_read(path, 65536, evtx_collect, &g, &n, &err), MM_ERR_PARSE);
+    assert_int_equal(n.read, 16);
+    assert_non_null(strstr(err.msg, "chunk 1 at offset 69632: event records checksum mismatch"));
+    assert_non_null(strstr(err.msg, "records 1009-1016"));
+    unlink(path);
+
+    /* A changed file header (its own CRC32 at offset 124 no longer matches). */
+    data[4096 + 65536 + 512 + 300] ^= 0x55;
+    data[16] ^= 0x01; /* last chunk number */
+    path = evtx_variant("header", data, len);
+    assert_int_equal(mm_evtx_read(path, 65536, evtx_collect, &g, &n, &err), MM_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "offset 0: file header checksum mismatch"));
+    unlink(path);
+    data[16] ^= 0x01;
+
+    /* Not EVTX at all, and a file cut inside its header. */
+    path = evtx_variant("junk", "hello, this is not an event log", 31);
+    assert_int_equal(mm_evtx_read(path, 65536, evtx_collect, &g, &n, &err), MM_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "offset 0: not an EVTX file header"));
+    unlink(path);
+    path = evtx_variant("head", data, 2000);
+    assert_int_equal(mm_evtx_read(path, 65536, evtx_collect, &g, &n, &err), MM_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "cut short at offset 2000 inside the 4096-byte file header"));
+    unlink(path);
+    free(pc);
+    free(data);
+}
+
+/* Every registered parser, given garbage, invalid UTF-8, an empty line and a line cut at the
+ * maximum size by the framer: the line ends as an event whose raw view is the whole line
+ * (UNPARSED or a kind of the format), or as a skipped header row; never anything else. */
+static void test_every_parser_bad_input(void **state)
+{
+    static const char *const inputs[] = {
+        "",
+        "<",
+        "\xff\xfe\xfd\x80\x81 garbage \xc0\xaf",
+        "<38>1 \xff \xff \xff \xff \xff \xff",
+        "id=firewall msg=\"\xff",
+        "{\"Id\":\xff}",
+        "<Event><System><EventID>\xff</EventID></System></Event>",
+        "date=\xff time=\xff logid=\"\xff\" devname=\"",
+        "Nov 20 08:59:58 \xff \xff[\xff]: \xff",
+    };
+    mm_parse_ctx *pc = mm_xmalloc(sizeof(*pc));
+    size_t big = 70000;
+    char *longline = mm_xmalloc(big + 1);
+    (void)state;
+
+    for (size_t i = 0; i < big; i++)
+        longline[i] = "id=firewall msg=\"AUT31504: Login succeeded for x\" "[i % 50];
+    longline[big] = '\n';
+    for (size_t k = 0; k < mm_log_parsers_len; k++) {
+        const mm_log_parser *p = &mm_log_parsers[k];
+        mm_framer fr;
+        const char *msg;
+        size_t len;
+        int trunc = 0;
+        mm_event ev;
+        mm_rc rc;
+
+        for (size_t i = 0; i < MM_ARRAY_LEN(inputs); i++) {
+            mm_parse_ctx_init(pc, NOW_MS, 540, NULL);
+            rc = mm_log_parse(pc, p, (int)k, inputs[i], strlen(inputs[i]), &ev);
+            if (rc == MM_AGAIN)
+                continue;
+            if (rc != MM_OK || ev.f[MM_EVF_RAW].p != inputs[i] ||
+                ev.f[MM_EVF_RAW].n != strlen(inputs[i]) || ev.kind >= MM_EVK__COUNT)
+                fail_msg("%s: input %zu: rc %d, kind %d", p->name, i, (int)rc, ev.kind);
+        }
+        /* over the maximum: the framer cuts it to MM_LOG_MAX_MSG_DEFAULT and says so */
+        mm_framer_init(&fr, MM_FRAME_LINES, MM_LOG_MAX_MSG_DEFAULT);
+        mm_framer_feed(&fr, longline, big + 1);
+        assert_int_equal(mm_framer_next(&fr, &msg, &len, &trunc), MM_OK);
+        assert_int_equal(len, MM_LOG_MAX_MSG_DEFAULT);
+        assert_int_equal(trunc, 1);
+        mm_parse_ctx_init(pc, NOW_MS, 540, NULL);
+        rc = mm_log_parse(pc, p, (int)k, msg, len, &ev);
+        if (rc != MM_AGAIN && (rc != MM_OK || ev.f[MM_EVF_RAW].n != len))
+            fail_msg("%s: the cut line: rc %d", p->name, (int)rc);
+        mm_framer_release(&fr);
+    }
+    free(longline);
+    free(pc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parser_cases), cmocka_unit_test(test_emr_header),
         cmocka_unit_test(test_bsd_year),     cmocka_unit_test(test_framer_lines),
         cmocka_unit_test(test_framer_octet), cmocka_unit_test(test_time_parse),
+        cmocka_unit_test(test_evtx_file),    cmocka_unit_test(test_every_parser_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
