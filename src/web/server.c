@@ -245,6 +245,7 @@ static int dispatch_api(mm_req *r)
     if (route->flags & MM_RF_NOLOCK)
         return route->fn(r);
     pthread_mutex_lock(&r->web->lock);
+    mm_login_audit_flush(r->web, mm_now_unix(), 0);
     status = route->fn(r);
     pthread_mutex_unlock(&r->web->lock);
     return status;
@@ -443,6 +444,7 @@ mm_rc mm_web_serve(const mm_web_config *c, mm_store *st, const mm_catalog *cat, 
             break;
     fprintf(stderr, "mamori serve: stopping\n");
     MHD_stop_daemon(d);
+    mm_login_audit_flush(&w, mm_now_unix(), 1);
     mm_web_cache_release(&w);
     sqlite3_finalize(w.q_session);
     sqlite3_finalize(w.q_data_version);

@@ -44,6 +44,31 @@ typedef struct mm_web_cache_entry {
     unsigned long long used; /* for least-recently-used replacement */
 } mm_web_cache_entry;
 
+/* Failed-login auditing (login_audit.c): why a login failed. Never shown to the client. */
+typedef enum {
+    MM_LOGIN_FAIL_UNKNOWN = 0, /* no such account */
+    MM_LOGIN_FAIL_DISABLED,
+    MM_LOGIN_FAIL_PASSWORD,
+    MM_LOGIN_FAIL_CODE, /* TOTP code wrong, missing or replayed */
+    MM_LOGIN_FAIL_THROTTLED,
+    MM_LOGIN_FAIL_COUNT
+} mm_login_fail;
+
+#define MM_LOGIN_AUDIT_MAX_PER_WINDOW 32 /* entries written at once per window */
+typedef struct mm_login_audit_slot {
+    int used;
+    char user[65];
+    char addr[64];
+    int counts[MM_LOGIN_FAIL_COUNT]; /* failures after the first, for the summary */
+} mm_login_audit_slot;
+typedef struct mm_login_audit {
+    long window;       /* seconds; 60 unless MAMORI_LOGIN_AUDIT_WINDOW */
+    long window_start; /* unix time, 0 when nothing is pending */
+    int written;       /* first entries written in this window */
+    mm_login_audit_slot slots[MM_LOGIN_AUDIT_MAX_PER_WINDOW];
+    int overflow[MM_LOGIN_FAIL_COUNT]; /* failures of pairs beyond the slots */
+} mm_login_audit;
+
 /* The server's shared state. The store is used under `lock` (one connection, any thread). */
 typedef struct mm_web {
     mm_web_config cfg;
@@ -58,7 +83,16 @@ typedef struct mm_web {
     unsigned long long cache_tick;
     sqlite3_stmt *q_session; /* hot statements, prepared once, used under the lock */
     sqlite3_stmt *q_data_version;
+    mm_login_audit login_audit; /* used under the lock */
 } mm_web;
+
+/* Records a failed login of user from addr (with the lock held): written to the audit trail
+ * at once for the first failure of the pair in a window, counted into a summary otherwise. */
+void mm_login_audit_fail(mm_web *w, const char *user, const char *addr, mm_login_fail why);
+/* Writes the summaries of a finished window (all: also of the current one, at shutdown). */
+void mm_login_audit_flush(mm_web *w, long now, int all);
+const char *mm_login_fail_name(mm_login_fail why);
+long mm_login_audit_window(void);
 
 /* The response cache (cache.c), used with the lock held. get copies a fresh entry for key
  * into r->out and returns 1; put stores r->out under key. */
@@ -171,6 +205,7 @@ mm_rc mm_throttle_clear(mm_store *st, const char *key, mm_error *err);
  * user, the TOTP code with replay refusal, whether an admin must enrol). */
 typedef struct mm_web_login {
     int found;
+    int disabled;
     long id;
     char hash[128];
     char secret[128]; /* TOTP secret (hex), "" when not enrolled */

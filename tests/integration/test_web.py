@@ -62,6 +62,59 @@ class WebApi(WebCase):
         self.assertEqual(a.body, b.body)
         self.assertIsNone(c.cookie)
 
+    def failed_login_entries(self):
+        rows = self.sql("SELECT after FROM audit WHERE action = 'session.login_failed' "
+                        "ORDER BY seq").splitlines()
+        return [json.loads(x) for x in rows]
+
+    def test_failed_logins_are_audited_without_telling_the_client(self):
+        self.ok("user", "disable", "midori")
+        c = self.client()
+        bodies = [c.login("vic", "wrong-password-123"),
+                  c.login("nobody", "wrong-password-123"),
+                  c.login("midori", self.passwords["midori"]),
+                  c.login("admin", self.passwords["admin"], "000000")]
+        for r in bodies:
+            self.assertEqual((r.status, r.body), (bodies[0].status, bodies[0].body), r)
+        self.assertEqual(bodies[0].status, 401)
+        reasons = {e["user"]: e["reason"] for e in self.failed_login_entries()}
+        self.assertEqual(reasons, {"vic": "wrong_password", "nobody": "unknown_user",
+                                   "midori": "disabled", "admin": "wrong_code"})
+        for e in self.failed_login_entries():
+            self.assertEqual(e["addr"], "127.0.0.1")
+        # Successful logins and logouts are audited with the address too.
+        v = self.logged_in("vic")
+        v.request("DELETE", "/api/v1/session")
+        rows = self.sql("SELECT actor || ' ' || action || ' ' || after FROM audit WHERE action "
+                        "IN ('session.login', 'session.logout') ORDER BY seq").splitlines()
+        self.assertEqual(rows, ['vic session.login {"addr":"127.0.0.1"}',
+                                'vic session.logout {"addr":"127.0.0.1"}'])
+        self.ok("audit", "verify")
+
+    def test_failed_login_flood_is_summarised(self):
+        c = self.client()
+        for _ in range(30):
+            self.assertIn(c.login("asa", "wrong-password-123").status, (401, 429))
+        for i in range(60):
+            c.login("spray%d" % i, "wrong-password-123")
+        entries = self.failed_login_entries()
+        # One entry for asa and at most one per window's quota of new names, not 90.
+        self.assertEqual([e["user"] for e in entries if e["user"] == "asa"], ["asa"])
+        self.assertLessEqual(len(entries), 32)
+        self.stop_server()  # the window's summaries are written at the latest on shutdown
+        entries = self.failed_login_entries()
+        asa = [e for e in entries if e["user"] == "asa" and e["reason"] == "summary"]
+        self.assertEqual(len(asa), 1, entries)
+        self.assertEqual(asa[0]["failures"], 29)
+        self.assertEqual(asa[0]["by_reason"], {"wrong_password": 4, "throttled": 25})
+        over = [e for e in entries if e["user"] == "*"]
+        total = sum(e["failures"] for e in entries if e["reason"] == "summary")
+        firsts = len([e for e in entries if e["reason"] != "summary"])
+        self.assertEqual(firsts + total, 90)
+        self.assertEqual(len(over), 1)
+        self.assertLessEqual(len(entries), 40)
+        self.ok("audit", "verify")
+
     def test_login_sets_strict_httponly_cookie_and_new_id(self):
         c = self.client()
         r = c.login("vic", self.passwords["vic"])
@@ -312,7 +365,9 @@ class WebApi(WebCase):
         names = [u["name"] for u in admin.get("/api/v1/users").json()["users"]]
         self.assertIn("newbie", names)
         audit = admin.get("/api/v1/audit?limit=3").json()["entries"]
-        self.assertEqual((audit[0]["actor"], audit[0]["action"]), ("admin", "user.disable"))
+        self.assertEqual((audit[0]["actor"], audit[0]["action"]), ("-", "session.login_failed"))
+        self.assertEqual(json.loads(audit[0]["after"])["reason"], "disabled")
+        self.assertEqual((audit[1]["actor"], audit[1]["action"]), ("admin", "user.disable"))
 
     def test_listen_address_from_config(self):
         self.stop_server()
