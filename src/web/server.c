@@ -383,6 +383,17 @@ mm_rc mm_web_serve(const mm_web_config *c, mm_store *st, const mm_catalog *cat, 
     if ((rc = parse_listen(c->listen, &sa, &v6, err)) != MM_OK)
         return rc;
     {
+        int sealed = 0;
+        /* TOTP secrets: seal any left in clear, and refuse to start with a missing or wrong key
+         * rather than fail every admin's login later. */
+        if ((rc = mm_web_totp_migrate(st, &sealed, err)) != MM_OK)
+            return rc;
+        if (sealed)
+            fprintf(stderr,
+                    "mamori serve: TOTP の秘密 %d 件を暗号化しました (sealed %d TOTP secrets)\n",
+                    sealed, sealed);
+    }
+    {
         const char *root = c->web_root ? c->web_root : getenv("MAMORI_WEB");
         if (!root || !*root)
             root = MM_WEB_DIR;

@@ -378,11 +378,11 @@ mm_rc mm_web_login_lookup(mm_store *st, const char *name, mm_web_login *l, mm_er
         l->found = 1;
         l->id = (long)sqlite3_column_int64(s, 0);
         mm_strlcpy(l->hash, mm_col_text(s, 1), sizeof(l->hash));
-        mm_strlcpy(l->secret, mm_col_text(s, 2), sizeof(l->secret));
+        rc = mm_web_totp_open(st, name, mm_col_text(s, 2), l->secret, sizeof(l->secret), err);
         l->disabled = sqlite3_column_int(s, 3);
     }
     sqlite3_finalize(s);
-    return MM_OK;
+    return rc;
 }
 
 int mm_web_login_password_ok(const mm_web_login *l, const char *password)

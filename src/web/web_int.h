@@ -230,6 +230,22 @@ mm_rc mm_web_password_verify(mm_store *st, long user_id, const char *password, m
 mm_rc mm_web_user_by_id(mm_store *st, long id, mm_web_user *u, mm_error *err);
 mm_rc mm_web_password_check(const char *name, const char *password, mm_error *err);
 
+/* Sealed TOTP secrets (seal.c). The key lives in WORKSPACE/secrets/totp.key (the directory of
+ * the database), 0600; seal_key creates it when create is set and no secret is sealed yet,
+ * and fails with a clear message (file named) when it is missing, readable by others or not
+ * 64 hex digits. seal/unseal turn a hex secret into "x1:<hex nonce+ciphertext>" and back, bound
+ * to the user name; unseal is MM_ERR_DENIED for a wrong key. totp_open returns the hex secret
+ * of a stored value (sealed or, from before sealing, clear). migrate seals every clear secret
+ * and checks the key opens the sealed ones (OUT: *sealed, how many were sealed now). */
+mm_rc mm_web_seal_key(mm_store *st, int create, unsigned char key[32], mm_error *err);
+int mm_web_sealed(const char *stored);
+mm_rc mm_web_seal(const unsigned char key[32], const char *name, const char *secret_hex, char *out,
+                  size_t outsz, mm_error *err);
+mm_rc mm_web_unseal(const unsigned char key[32], const char *name, const char *stored,
+                    char *hex_out, size_t outsz, mm_error *err);
+mm_rc mm_web_totp_open(mm_store *st, const char *name, const char *stored, char *hex_out,
+                       size_t outsz, mm_error *err);
+
 /* Handlers. */
 int mm_api_login(mm_req *r);
 int mm_api_logout(mm_req *r);

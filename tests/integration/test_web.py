@@ -115,6 +115,58 @@ class WebApi(WebCase):
         self.assertLessEqual(len(entries), 40)
         self.ok("audit", "verify")
 
+    def test_totp_secrets_are_sealed(self):
+        import base64
+        secret_hex = base64.b32decode(self.admin_totp.secret + "=" * (-len(self.admin_totp.secret) % 8)).hex()
+        stored = self.sql("SELECT totp_secret FROM web_user WHERE name = 'admin'").strip()
+        self.assertTrue(stored.startswith("x1:"), stored)
+        self.assertNotIn(secret_hex, stored.lower())
+        key = os.path.join(self.ws, "secrets", "totp.key")
+        self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(os.path.dirname(key)).st_mode & 0o777, 0o700)
+        self.logged_in("admin")
+        self.stop_server()
+        with open(key) as f:
+            good = f.read()
+        self.assertRegex(good, r"^[0-9a-f]{64}\n$")
+        # A missing, malformed, exposed or wrong key stops the server with a clear message.
+        os.rename(key, key + ".bak")
+        r = self.mm("serve", "--listen", "127.0.0.1:0")
+        self.assertNotEqual(r.code, 0)
+        self.assertIn("totp.key", r.err)
+        self.assertIn("missing", r.err)
+        for content, mode, words in (("zz\n", 0o600, "64 hex"), (good, 0o644, "0600"),
+                                     ("ab" * 32 + "\n", 0o600, "wrong secrets/totp.key")):
+            with open(key, "w") as f:
+                f.write(content)
+            os.chmod(key, mode)
+            r = self.mm("serve", "--listen", "127.0.0.1:0")
+            self.assertNotEqual(r.code, 0, r)
+            self.assertIn(words, r.err)
+            os.unlink(key)
+        os.rename(key + ".bak", key)
+        # A secret stored in clear by an older version is sealed when the server starts.
+        self.sql(f"UPDATE web_user SET totp_secret = '{secret_hex}' WHERE name = 'admin'")
+        self.start_server()
+        stored = self.sql("SELECT totp_secret FROM web_user WHERE name = 'admin'").strip()
+        self.assertTrue(stored.startswith("x1:"), stored)
+        self.logged_in("admin")
+        # A new enrolment through the web stores only the sealed form too.
+        admin = self.logged_in("admin")
+        admin.post("/api/v1/users/asa", {"reset_totp": True})
+        asa = self.logged_in("asa")
+        r = asa.post("/api/v1/session/totp")
+        self.assertEqual(r.status, 200, r)
+        pending = self.sql("SELECT totp_pending FROM web_user WHERE name = 'asa'").strip()
+        self.assertTrue(pending.startswith("x1:"))
+        from webtest import totp as totp_code
+        import time as _t
+        r = asa.post("/api/v1/session/totp/confirm",
+                     {"code": totp_code(r.json()["secret"], int(_t.time()) // 30)})
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(self.sql("SELECT totp_secret FROM web_user WHERE name = 'asa'")
+                        .startswith("x1:"))
+
     def test_login_sets_strict_httponly_cookie_and_new_id(self):
         c = self.client()
         r = c.login("vic", self.passwords["vic"])

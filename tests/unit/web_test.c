@@ -49,6 +49,10 @@ static int teardown(void **state)
         mm_snprintf(path, sizeof(path), "%s%s", f->db, suffix[i]);
         unlink(path);
     }
+    mm_snprintf(path, sizeof(path), "%s/secrets/totp.key", f->dir);
+    unlink(path);
+    mm_snprintf(path, sizeof(path), "%s/secrets", f->dir);
+    rmdir(path);
     rmdir(f->dir);
     free(f);
     return 0;
@@ -208,6 +212,59 @@ static void test_totp_replay(void **state)
     free(pw);
 }
 
+static void test_totp_sealed(void **state)
+{
+    fixture *f = *state;
+    unsigned char key[32], other[32];
+    char sealed[256], hex[129], *pw = NULL, *b32 = NULL, *uri = NULL;
+    const char *secret = "3132333435363738393031323334353637383930";
+    sqlite3_stmt *s = NULL;
+    mm_error err;
+
+    mm_error_clear(&err);
+    /* No key and nothing sealed: created on first use, then read back the same. */
+    assert_int_equal(mm_web_seal_key(f->st, 0, key, &err), MM_ERR_NOTFOUND);
+    assert_int_equal(mm_web_seal_key(f->st, 1, key, &err), MM_OK);
+    assert_int_equal(mm_web_seal_key(f->st, 0, other, &err), MM_OK);
+    assert_memory_equal(key, other, sizeof(key));
+    assert_int_equal(mm_web_seal(key, "root", secret, sealed, sizeof(sealed), &err), MM_OK);
+    assert_true(mm_web_sealed(sealed));
+    assert_null(strstr(sealed, secret));
+    assert_int_equal(mm_web_unseal(key, "root", sealed, hex, sizeof(hex), &err), MM_OK);
+    assert_string_equal(hex, secret);
+    /* Bound to the user name and the key; a damaged value is a parse error. */
+    assert_int_equal(mm_web_unseal(key, "mallory", sealed, hex, sizeof(hex), &err), MM_ERR_DENIED);
+    other[0] ^= 1;
+    assert_int_equal(mm_web_unseal(other, "root", sealed, hex, sizeof(hex), &err), MM_ERR_DENIED);
+    sealed[10] = 'q';
+    assert_int_equal(mm_web_unseal(key, "root", sealed, hex, sizeof(hex), &err), MM_ERR_PARSE);
+    /* Enrolment stores the sealed form; a clear value from before is sealed by migrate. */
+    assert_int_equal(mm_web_user_add(f->st, "root", MM_ROLE_ADMIN, NULL, "t", &pw, &err), MM_OK);
+    assert_int_equal(mm_web_totp_enrol_now(f->st, "root", "t", &b32, &uri, &err), MM_OK);
+    assert_int_equal(mm_store_prepare(f->st, "UPDATE web_user SET totp_secret = ?", &s, &err),
+                     MM_OK);
+    mm_bind_text(s, 1, secret);
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    {
+        int n = 0;
+        assert_int_equal(mm_web_totp_migrate(f->st, &n, &err), MM_OK);
+        assert_int_equal(n, 1);
+        assert_int_equal(mm_web_totp_migrate(f->st, &n, &err), MM_OK);
+        assert_int_equal(n, 0);
+    }
+    assert_int_equal(mm_store_prepare(f->st, "SELECT totp_secret FROM web_user", &s, &err), MM_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_true(mm_web_sealed(mm_col_text(s, 0)));
+    assert_int_equal(mm_web_totp_open(f->st, "root", mm_col_text(s, 0), hex, sizeof(hex), &err),
+                     MM_OK);
+    assert_string_equal(hex, secret);
+    sqlite3_finalize(s);
+    free(pw);
+    free(b32);
+    free(uri);
+}
+
 static void test_throttle(void **state)
 {
     fixture *f = *state;
@@ -235,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_body_parse),
         cmocka_unit_test_setup_teardown(test_users_and_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_totp_replay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_totp_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_throttle, setup, teardown),
     };
     setenv("MAMORI_TODAY", "2025-12-01", 1);
