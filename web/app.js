@@ -28,6 +28,11 @@ const T = {
     filter_kind: "種別", verdict_all: "すべて", session_expired: "セッションが切れました。もう一度ログインしてください。",
     answer_for: "{id} に回答", account: "パスワード変更", current_pw: "現在のパスワード",
     new_pw2: "新しいパスワード（12文字以上）", change: "変更", pw_changed: "パスワードを変更しました",
+    apply: "絞り込む", clear: "条件を消す", paging: "ページ", prev: "前へ", next: "次へ", range: "{a}–{b} 件目 / 全 {n} 件",
+    f_kind: "種別", f_location: "設置場所", f_owner: "管理者", f_department: "部署", f_os: "OS", f_vendor: "事業者",
+    f_host: "ホスト・システム", f_enabled: "有効", f_admin: "管理者権限", f_older: "最終ログオンがN日より前", f_category: "分類", f_contact: "連絡先",
+    o_kind_server: "サーバ", o_kind_pc: "端末", o_kind_network: "ネットワーク機器", o_kind_media: "記録媒体", o_kind_iot: "IoT機器",
+    o_enabled_1: "有効", o_enabled_0: "無効", o_admin_1: "あり", o_admin_0: "なし",
   },
   en: {
     skip: "Skip to content", logout: "Log out", lang: "日本語", login: "Log in", user: "User name",
@@ -50,6 +55,11 @@ const T = {
     filter_kind: "Kind", verdict_all: "all", session_expired: "Your session expired. Please log in again.",
     answer_for: "Answer {id}", account: "Password", current_pw: "Current password",
     new_pw2: "New password (12 characters or more)", change: "Change", pw_changed: "Password changed",
+    apply: "Filter", clear: "Clear", paging: "Pages", prev: "Previous", next: "Next", range: "{a}–{b} of {n}",
+    f_kind: "Kind", f_location: "Location", f_owner: "Owner", f_department: "Department", f_os: "OS", f_vendor: "Vendor",
+    f_host: "Host / system", f_enabled: "Enabled", f_admin: "Admin rights", f_older: "Last logon older than N days", f_category: "Category", f_contact: "Contact",
+    o_kind_server: "server", o_kind_pc: "PC", o_kind_network: "network", o_kind_media: "media", o_kind_iot: "IoT",
+    o_enabled_1: "enabled", o_enabled_0: "disabled", o_admin_1: "yes", o_admin_0: "no",
   },
 };
 
@@ -114,6 +124,17 @@ async function api(method, path, body) {
 }
 
 /* ---------- frame ---------- */
+
+/* The ledger's column filters per kind (the API's query parameters, docs/api.md). */
+const LEDGER_PAGE = 200;
+const LEDGER_FILTERS = {
+  assets: [{ name: "kind", options: ["server", "pc", "network", "media", "iot"] },
+    { name: "location" }, { name: "owner" }, { name: "department" }, { name: "os" }, { name: "vendor", staff: true }],
+  accounts: [{ name: "host" }, { name: "enabled", options: ["1", "0"] }, { name: "admin", options: ["1", "0"] },
+    { name: "older", number: true }, { name: "vendor", staff: true }],
+  systems: [{ name: "category" }, { name: "vendor", staff: true }],
+  vendors: [{ name: "contact" }],
+};
 
 const SCREENS = [
   { id: "dashboard", roles: ["admin", "assessor", "vendor", "viewer"] },
@@ -357,23 +378,73 @@ const VIEWS = {
 
   async ledger(main) {
     const kind = sessionStorage.getItem("mamori.ledger") || "assets";
-    const qs = sessionStorage.getItem("mamori.ledger.q") || "";
-    const d = await api("GET", `/evidence/${kind}` + (qs ? "?q=" + encodeURIComponent(qs) : ""));
+    const state = JSON.parse(sessionStorage.getItem("mamori.ledger.f." + kind) || "{}");
+    const offset = Number(sessionStorage.getItem("mamori.ledger.offset") || 0);
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(state)) if (v !== "" && v !== undefined) p.set(k, v);
+    p.set("limit", LEDGER_PAGE);
+    if (offset) p.set("offset", offset);
+    const d = await api("GET", `/evidence/${kind}?` + p.toString());
     const cols = d.rows.length ? Object.keys(d.rows[0]) : [];
+    const filters = (LEDGER_FILTERS[kind] || []).filter((f) => !(f.staff && me.user.role === "vendor"));
+    const control = (f) => {
+      const id = `lf-${f.name}`, v = state[f.name] || "";
+      if (f.options) {
+        return `<label for="${id}">${esc(t("f_" + f.name))}<select id="${id}" name="${f.name}">
+          <option value="">${esc(t("verdict_all"))}</option>
+          ${f.options.map((o) => `<option value="${esc(o)}"${o === v ? " selected" : ""}>${esc(t("o_" + f.name + "_" + o))}</option>`).join("")}</select></label>`;
+      }
+      return `<label for="${id}">${esc(t("f_" + f.name))}<input id="${id}" name="${f.name}" value="${esc(v)}"${f.number ? ' type="number" min="0" max="36500"' : ' maxlength="255"'}></label>`;
+    };
+    const first = d.total ? d.offset + 1 : 0, last = d.offset + d.count;
     main.innerHTML = `<h1>${esc(t("ledger"))}</h1>
-      <div class="tabs" role="tablist">${["assets", "accounts", "systems", "vendors"].map((k) =>
-        `<button type="button" class="secondary" role="tab" data-kind="${k}" aria-selected="${k === kind}">${esc(t(k))}</button>`).join("")}</div>
-      <form class="toolbar" id="ledger-search"><label>${esc(t("search"))}<input name="q" id="ledger-q" value="${esc(qs)}"></label>
-        <button class="secondary" type="submit">${esc(t("search"))}</button><span class="muted">${esc(t("rows", { n: d.count }))}</span></form>
-      <div class="table-wrap"><table><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead>
+      <div class="tabs" role="tablist" aria-label="${esc(t("ledger"))}">${["assets", "accounts", "systems", "vendors"].map((k) =>
+        `<button type="button" class="secondary" role="tab" data-kind="${k}" aria-selected="${k === kind}" tabindex="${k === kind ? 0 : -1}">${esc(t(k))}</button>`).join("")}</div>
+      <form class="toolbar" id="ledger-search" role="search">
+        <label for="ledger-q">${esc(t("search"))}<input name="q" id="ledger-q" value="${esc(state.q || "")}" maxlength="255"></label>
+        ${filters.map(control).join("")}
+        <button class="primary" type="submit">${esc(t("apply"))}</button>
+        <button class="secondary" type="button" id="ledger-clear">${esc(t("clear"))}</button>
+      </form>
+      <div class="toolbar" role="navigation" aria-label="${esc(t("paging"))}">
+        <span class="muted" id="ledger-count" role="status">${esc(t("range", { a: first, b: last, n: d.total }))}</span>
+        <button class="secondary" type="button" id="ledger-prev"${d.offset > 0 ? "" : " disabled"}>${esc(t("prev"))}</button>
+        <button class="secondary" type="button" id="ledger-next"${d.truncated ? "" : " disabled"}>${esc(t("next"))}</button>
+      </div>
+      <div class="table-wrap" tabindex="0" role="region" aria-label="${esc(t(kind))}"><table><caption class="sr-only">${esc(t(kind))}</caption><thead><tr>${cols.map((c) => `<th scope="col">${esc(c)}</th>`).join("")}</tr></thead>
       <tbody>${d.rows.map((r) => `<tr>${cols.map((c) => `<td>${esc(r[c])}</td>`).join("")}</tr>`).join("")}</tbody></table></div>`;
-    main.querySelectorAll("[data-kind]").forEach((b) => b.addEventListener("click", () => {
-      sessionStorage.setItem("mamori.ledger", b.dataset.kind);
-      route();
-    }));
+    const tabs = [...main.querySelectorAll("[data-kind]")];
+    tabs.forEach((b, i) => {
+      b.addEventListener("click", () => {
+        sessionStorage.setItem("mamori.ledger", b.dataset.kind);
+        sessionStorage.setItem("mamori.ledger.offset", "0");
+        route().then(() => { const x = $(`[data-kind="${b.dataset.kind}"]`); if (x) x.focus(); });
+      });
+      b.addEventListener("keydown", (ev) => {
+        const step = ev.key === "ArrowRight" ? 1 : ev.key === "ArrowLeft" ? -1 : 0;
+        if (!step) return;
+        ev.preventDefault();
+        tabs[(i + step + tabs.length) % tabs.length].focus();
+      });
+    });
+    const page = (off) => {
+      sessionStorage.setItem("mamori.ledger.offset", String(Math.max(0, off)));
+      route().then(() => { const c = $("#ledger-count"); if (c) c.focus(); });
+    };
+    $("#ledger-count").tabIndex = -1;
+    $("#ledger-prev").addEventListener("click", () => page(d.offset - LEDGER_PAGE));
+    $("#ledger-next").addEventListener("click", () => page(d.offset + LEDGER_PAGE));
     $("#ledger-search").addEventListener("submit", (ev) => {
       ev.preventDefault();
-      sessionStorage.setItem("mamori.ledger.q", ev.target.q.value);
+      const f = ev.target, next = { q: f.q.value };
+      for (const x of filters) next[x.name] = f[x.name].value;
+      sessionStorage.setItem("mamori.ledger.f." + kind, JSON.stringify(next));
+      sessionStorage.setItem("mamori.ledger.offset", "0");
+      route().then(() => { const q = $("#ledger-q"); if (q) q.focus(); });
+    });
+    $("#ledger-clear").addEventListener("click", () => {
+      sessionStorage.removeItem("mamori.ledger.f." + kind);
+      sessionStorage.setItem("mamori.ledger.offset", "0");
       route();
     });
   },

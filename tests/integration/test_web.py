@@ -266,6 +266,67 @@ class WebApi(WebCase):
         self.assertEqual(r.status, 403)
         self.assertEqual(self.answers(), 0)
 
+    def test_ledger_filters_and_paging(self):
+        from urllib.parse import quote
+        self.ok("import", "accounts", os.path.join(self.data_dir(), "accounts.json"))
+        asa = self.logged_in("asa")
+
+        def names(path, key="name"):
+            r = asa.get("/api/v1/evidence/" + path)
+            self.assertEqual(r.status, 200, r)
+            return [x[key] for x in r.json()["rows"]]
+
+        self.assertEqual(names("assets?kind=network"), ["FW-01", "VPN-VENDOR"])
+        self.assertEqual(names("assets?kind=network&vendor=" + quote("ミドリ通信")), ["FW-01"])
+        self.assertEqual(names("assets?location=" + quote("外来")), ["PC-001"])
+        self.assertEqual(names("assets?owner=" + quote("山田")), ["EMR-DB", "FW-01"])
+        self.assertEqual(names("assets?os=windows"), ["EMR-DB", "PC-001"])
+        self.assertEqual(names("assets?os=" + quote("Server 2019")), ["EMR-DB"])
+        self.assertEqual(names("assets?os=" + quote("%")), [])  # wildcards are literal
+        self.assertEqual(names("assets?kind=server&q=emrdb"), ["EMR-DB"])
+        self.assertEqual(names("systems?category=PACS"), ["PACS"])
+        accounts = asa.get("/api/v1/evidence/accounts?limit=5000").json()["rows"]
+        self.assertGreater(len(accounts), 2)
+        by = lambda f: sorted(a["login"] for a in accounts if f(a))
+        self.assertEqual(names("accounts?admin=1&limit=5000", "login"),
+                         by(lambda a: a["is_admin"] == 1))
+        self.assertEqual(names("accounts?enabled=0&limit=5000", "login"),
+                         by(lambda a: a["enabled"] == 0))
+        # MAMORI_TODAY is 2025-11-20: 30 days back is 2025-10-21.
+        old = names("accounts?older=30&limit=5000", "login")
+        self.assertEqual(old, by(lambda a: not a["last_logon"] or a["last_logon"] < "2025-10-21"))
+        self.assertIn("sato", old)
+        self.assertNotIn("yamada", old)
+        host = names("accounts?host=" + quote("電子カルテ") + "&limit=5000", "login")
+        self.assertEqual(host, by(lambda a: a["system"] == "電子カルテ"))
+        # Paging: total counts every match, truncated says more follow.
+        all_assets = names("assets")
+        r = asa.get("/api/v1/evidence/assets?limit=2&offset=1").json()
+        self.assertEqual([x["name"] for x in r["rows"]], all_assets[1:3])
+        self.assertEqual((r["count"], r["total"], r["offset"], r["limit"], r["truncated"]),
+                         (2, len(all_assets), 1, 2, True))
+        r = asa.get("/api/v1/evidence/assets?limit=2&offset=3").json()
+        self.assertEqual((r["count"], r["truncated"]), (len(all_assets) - 3, False))
+        # Malformed filters are refused with a message naming them.
+        for q in ("assets?kind=toaster", "accounts?admin=yes", "accounts?older=-1",
+                  "accounts?older=abc", "assets?limit=0", "assets?limit=99999",
+                  "assets?offset=-1", "assets?color=red", "vendors?kind=server",
+                  "assets?owner=" + "x" * 300):
+            r = asa.get("/api/v1/evidence/" + q)
+            self.assertEqual(r.status, 400, (q, r))
+            self.assertEqual(r.json()["error"], "invalid")
+        self.assertIn("color", asa.get("/api/v1/evidence/assets?color=red").json()["message"])
+        # Vendors still see only their own rows, whatever the filters.
+        sakura = self.logged_in("sakura")
+        r = sakura.get("/api/v1/evidence/assets?kind=network").json()
+        self.assertEqual([x["name"] for x in r["rows"]], ["VPN-VENDOR"])
+        r = sakura.get("/api/v1/evidence/assets?owner=" + quote("山田")).json()
+        self.assertEqual([x["name"] for x in r["rows"]], ["EMR-DB"])
+        for a in sakura.get("/api/v1/evidence/accounts?limit=5000").json()["rows"]:
+            self.assertEqual(a["system"], "電子カルテ")
+        self.assertEqual(sakura.get("/api/v1/evidence/assets?kind=network&vendor=" +
+                                    quote("ミドリ通信")).status, 403)
+
     def test_vendor_answers_its_own_sheet(self):
         sakura = self.logged_in("sakura")
         sheets = sakura.get("/api/v1/checklist").json()["sheets"]
