@@ -141,7 +141,7 @@ const SCREENS = [
   { id: "checklist", roles: ["admin", "assessor", "vendor", "viewer"] },
   { id: "ledger", roles: ["admin", "assessor", "vendor", "viewer"] },
   { id: "findings", roles: ["admin", "assessor", "viewer"] },
-  { id: "reports", roles: ["admin", "assessor", "viewer"] },
+  { id: "reports", roles: ["admin", "assessor", "vendor", "viewer"] },
   { id: "users", roles: ["admin"] },
   { id: "audit", roles: ["admin", "assessor", "viewer"] },
   { id: "account", roles: ["admin", "assessor", "vendor", "viewer"] },

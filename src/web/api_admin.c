@@ -345,11 +345,21 @@ int mm_api_report(mm_req *r)
     } else if (enc && strcmp(enc, "utf8") != 0) {
         return mm_req_error(r, 400, "invalid", "encoding は utf8 か cp932 です (bad encoding)");
     }
+    /* A vendor user gets only its own 事業者確認用 sheet: the vendor comes from the session;
+     * asking for another one is refused rather than quietly ignored. */
+    if (r->user.role == MM_ROLE_VENDOR && vendor && *vendor && strcmp(vendor, r->user.vendor) != 0)
+        return mm_req_error(r, 403, "forbidden",
+                            "自社の事業者確認用シートだけを出力できます "
+                            "(vendors download only their own sheet)");
     if (!mkdtemp(dir))
         return mm_req_error(r, 500, "internal", "一時ディレクトリを作れません (no temp dir)");
-    if (mm_path_join(path, sizeof(path), dir, r->params[0]) != MM_OK ||
-        mm_report_set_build(r->web->st, r->web->cat, r->web->version,
-                            vendor && *vendor ? vendor : NULL, &set, &err) != MM_OK ||
+    if (r->user.role == MM_ROLE_VENDOR)
+        err.rc = mm_report_set_build_vendor(r->web->st, r->web->cat, r->web->version,
+                                            r->user.vendor, &set, &err);
+    else
+        err.rc = mm_report_set_build(r->web->st, r->web->cat, r->web->version,
+                                     vendor && *vendor ? vendor : NULL, &set, &err);
+    if (err.rc != MM_OK || mm_path_join(path, sizeof(path), dir, r->params[0]) != MM_OK ||
         mm_report_write(set, &ro, path, &err) != MM_OK ||
         mm_file_read(path, (size_t)256 << 20, &data, &len, &err) != MM_OK) {
         status = mm_req_fail(r, &err);

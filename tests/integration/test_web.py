@@ -243,7 +243,10 @@ class WebApi(WebCase):
         self.assertEqual([s["vendor"] for s in dash["sheets"]], ["さくらメディカルシステム"])
         self.assertEqual(sakura.get("/api/v1/findings").status, 403)
         self.assertEqual(sakura.get("/api/v1/audit").status, 403)
-        self.assertEqual(sakura.get("/api/v1/reports/checklist.csv").status, 403)
+        # Reports: only its own sheet (test_vendor_report_has_only_its_sheet); another vendor's
+        # is refused.
+        self.assertEqual(sakura.get("/api/v1/reports/checklist.csv?vendor=" +
+                                    quote("ミドリ通信")).status, 403)
         r = sakura.post("/api/v1/checklist/answers",
                         {"item": "2-1", "answer": "yes", "checked": "2025-11-01",
                          "sheet": "hospital"})
@@ -336,6 +339,66 @@ class WebApi(WebCase):
         self.assertEqual(r.status, 201, r)
         self.assertEqual(self.sql("SELECT v.name FROM answer a JOIN vendor v ON v.id = a.vendor_id")
                          .strip(), "さくらメディカルシステム")
+
+    def test_vendor_report_has_only_its_sheet(self):
+        import subprocess
+        import tempfile
+        from urllib.parse import quote
+        notes = {"sakura": "SAKURA-NOTE", "midori": "MIDORI-NOTE", "asa": "HOSPITAL-NOTE"}
+        for who, note in notes.items():
+            c = self.logged_in(who)
+            item = c.get("/api/v1/checklist").json()["sheets"][0]["rows"][0]["id"]
+            r = c.post("/api/v1/checklist/answers",
+                       {"item": item, "answer": "yes", "checked": "2025-11-01", "note": note})
+            self.assertEqual(r.status, 201, r)
+        sakura = self.logged_in("sakura")
+        r = sakura.get("/api/v1/reports/checklist.xlsx")
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("attachment", r.headers["content-disposition"])
+
+        def cells(body):
+            with tempfile.NamedTemporaryFile(suffix=".xlsx") as f:
+                f.write(body)
+                f.flush()
+                p = subprocess.run(["/usr/bin/python3", "-c", """
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+print(json.dumps({ws.title: [str(c.value) for row in ws.iter_rows() for c in row
+                             if c.value is not None] for ws in wb.worksheets}))
+""", f.name], capture_output=True, timeout=120)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                return json.loads(p.stdout)
+
+        book = cells(r.body)
+        self.assertEqual(len(book), 1, list(book))
+        text = "\n".join(next(iter(book.values())))
+        self.assertIn("SAKURA-NOTE", text)
+        self.assertIn("さくらメディカルシステム", text)
+        for absent in ("MIDORI-NOTE", "ミドリ通信", "HOSPITAL-NOTE", "医療機関確認用"):
+            self.assertNotIn(absent, text)
+        self.assertNotIn("証拠", list(book)[0])
+        for f, magic in (("csv", b"\xef\xbb\xbf"), ("html", b"<!DOCTYPE"), ("pdf", b"%PDF")):
+            r = sakura.get("/api/v1/reports/checklist." + f)
+            self.assertEqual(r.status, 200, (f, r))
+            self.assertTrue(r.body.startswith(magic), (f, r.body[:20]))
+            if f != "pdf":
+                body = r.body.decode("utf-8")
+                self.assertIn("SAKURA-NOTE", body)
+                for absent in ("MIDORI-NOTE", "ミドリ通信", "HOSPITAL-NOTE"):
+                    self.assertNotIn(absent, body, f)
+        # The vendor comes from the session: naming its own is fine, another is refused.
+        own = sakura.get("/api/v1/reports/checklist.xlsx?vendor=" + quote("さくらメディカルシステム"))
+        self.assertEqual(len(cells(own.body)), 1)
+        r = sakura.get("/api/v1/reports/checklist.xlsx?vendor=" + quote("ミドリ通信"))
+        self.assertEqual(r.status, 403, r)
+        self.assertEqual(r.json()["error"], "forbidden")
+        self.assertEqual(sakura.get("/api/v1/reports/checklist.xlsx?encoding=sjis").status, 400)
+        # Staff still get every sheet and the evidence appendix.
+        staff = cells(self.logged_in("vic").get("/api/v1/reports/checklist.xlsx").body)
+        self.assertGreaterEqual(len(staff), 3)
+        text = "\n".join(v for vals in staff.values() for v in vals)
+        for present in notes.values():
+            self.assertIn(present, text)
 
     def test_csrf_token_required_for_changes(self):
         c = self.logged_in("asa")
