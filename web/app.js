@@ -28,7 +28,7 @@ const T = {
     filter_kind: "種別", verdict_all: "すべて", session_expired: "セッションが切れました。もう一度ログインしてください。",
     answer_for: "{id} に回答", account: "パスワード変更", current_pw: "現在のパスワード",
     new_pw2: "新しいパスワード（12文字以上）", change: "変更", pw_changed: "パスワードを変更しました",
-    apply: "絞り込む", clear: "条件を消す", paging: "ページ", prev: "前へ", next: "次へ", range: "{a}–{b} 件目 / 全 {n} 件",
+    history: "回答の履歴", apply: "絞り込む", clear: "条件を消す", paging: "ページ", prev: "前へ", next: "次へ", range: "{a}–{b} 件目 / 全 {n} 件",
     f_kind: "種別", f_location: "設置場所", f_owner: "管理者", f_department: "部署", f_os: "OS", f_vendor: "事業者",
     f_host: "ホスト・システム", f_enabled: "有効", f_admin: "管理者権限", f_older: "最終ログオンがN日より前", f_category: "分類", f_contact: "連絡先",
     o_kind_server: "サーバ", o_kind_pc: "端末", o_kind_network: "ネットワーク機器", o_kind_media: "記録媒体", o_kind_iot: "IoT機器",
@@ -55,7 +55,7 @@ const T = {
     filter_kind: "Kind", verdict_all: "all", session_expired: "Your session expired. Please log in again.",
     answer_for: "Answer {id}", account: "Password", current_pw: "Current password",
     new_pw2: "New password (12 characters or more)", change: "Change", pw_changed: "Password changed",
-    apply: "Filter", clear: "Clear", paging: "Pages", prev: "Previous", next: "Next", range: "{a}–{b} of {n}",
+    history: "Answer history", apply: "Filter", clear: "Clear", paging: "Pages", prev: "Previous", next: "Next", range: "{a}–{b} of {n}",
     f_kind: "Kind", f_location: "Location", f_owner: "Owner", f_department: "Department", f_os: "OS", f_vendor: "Vendor",
     f_host: "Host / system", f_enabled: "Enabled", f_admin: "Admin rights", f_older: "Last logon older than N days", f_category: "Category", f_contact: "Contact",
     o_kind_server: "server", o_kind_pc: "PC", o_kind_network: "network", o_kind_media: "media", o_kind_iot: "IoT",
@@ -364,12 +364,16 @@ const VIEWS = {
           ${findings.map((f) => `<tr><td>${verdictBadge(f.verdict, lang === "en" ? f.verdict : f.verdict_label)}</td><td>${esc(lang === "en" ? f.reason_en : f.reason_ja)}</td><td>${(f.refs || []).map((r) => esc((r.label || r.table || "") + (r.file ? ` (${r.file}:${r.line || "?"})` : ""))).join("<br>")}</td></tr>`).join("")}
           </table></details>` : ""}
         ${guidance.length ? `<details><summary>${esc(t("guidance"))}</summary><ul>${guidance.map((g) => `<li>${esc(g)}</li>`).join("")}</ul></details>` : ""}
+        <details class="history" data-history="${esc(row.id)}"><summary>${esc(t("history"))}</summary><div class="history-body" aria-live="polite"></div></details>
         ${canAnswer ? `<details class="answer-box"${row.id === focusId ? " open" : ""}><summary>${esc(t("answer_for", { id: row.label }))}</summary>${answerForm(row, latest)}</details>` : ""}
       </article>`;
     });
     main.innerHTML = html;
     bindSheet();
     main.querySelectorAll("form.answer").forEach((f) => f.addEventListener("submit", (ev) => submitAnswer(ev, sheet)));
+    main.querySelectorAll("details.history").forEach((el) => el.addEventListener("toggle", () => {
+      if (el.open) showHistory(el, sheet);
+    }));
     if (focusId) {
       const el = main.querySelector(`[id^="item-${CSS.escape(focusId)}-"]`);
       if (el) el.scrollIntoView();
@@ -570,6 +574,28 @@ async function submitAnswer(ev, sheet) {
   } catch (e) {
     toast(e.message);
     btn.disabled = false;
+  }
+}
+
+/* The append-only answer history of one item, fetched when its <details> opens. */
+async function showHistory(el, sheet) {
+  const body = el.querySelector(".history-body");
+  body.innerHTML = `<p class="muted">${esc(t("loading"))}</p>`;
+  const p = new URLSearchParams();
+  if (sheet.sheet === "vendor" && me.user.role !== "vendor") p.set("vendor", sheet.vendor);
+  try {
+    const h = await api("GET", "/checklist/history/" + encodeURIComponent(el.dataset.history) + (p.toString() ? "?" + p : ""));
+    if (!h.entries.length) { body.innerHTML = `<p class="muted">${esc(t("none"))}</p>`; return; }
+    const label = { yes: t("yes"), no: t("no"), na: t("na") };
+    body.innerHTML = `<table><caption class="sr-only">${esc(t("history"))} ${esc(h.label)}</caption><thead><tr>
+      <th scope="col">${esc(t("at"))}</th><th scope="col">${esc(t("actor"))}</th><th scope="col">${esc(t("answer"))}</th>
+      <th scope="col">${esc(t("checked"))}</th><th scope="col">${esc(t("target"))}</th><th scope="col">${esc(t("round"))}</th>
+      <th scope="col">${esc(t("scope"))}</th><th scope="col">${esc(t("note"))}</th></tr></thead><tbody>
+      ${h.entries.map((e) => `<tr><td>${esc(e.recorded_at)}</td><td>${esc(e.answerer)}</td><td class="a-${esc(e.answer)}">${esc(label[e.answer] || e.answer)}</td>
+        <td>${esc(e.checked)}</td><td>${esc(e.target || "")}</td><td>${esc(e.round)}</td><td>${esc(e.scope)}</td><td>${esc(e.note)}</td></tr>`).join("")}
+      </tbody></table>`;
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 401)) body.innerHTML = `<p class="conflict">${esc(e.message)}</p>`;
   }
 }
 

@@ -32,6 +32,8 @@ const mm_route mm_routes[] = {
      "a sheet with answers, verdicts, conflicts, evidence (?sheet=&vendor=&version=)"},
     {"POST", "/api/v1/checklist/answers", mm_api_answer, ADMIN | ASSESSOR | VENDOR, MM_RF_BODY,
      "answer an item: {item, answer, checked, target, round, scope, note, sheet, vendor}"},
+    {"GET", "/api/v1/checklist/history/:item", mm_api_history, MM_ROLES_ALL, 0,
+     "an item's answer history, oldest first (?sheet=&vendor=&version=; a vendor: its own)"},
     {"GET", "/api/v1/findings", mm_api_findings, ADMIN | ASSESSOR | VIEWER, 0,
      "the evaluators' findings (?all=1&item=)"},
     {"GET", "/api/v1/evidence/:kind", mm_api_evidence, MM_ROLES_ALL, 0,

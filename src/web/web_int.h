@@ -258,6 +258,7 @@ int mm_api_dashboard(mm_req *r);
 int mm_api_checklist(mm_req *r);
 int mm_api_answer(mm_req *r);
 int mm_api_findings(mm_req *r);
+int mm_api_history(mm_req *r);
 int mm_api_evidence(mm_req *r);
 int mm_api_report(mm_req *r);
 int mm_api_users(mm_req *r);

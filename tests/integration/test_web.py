@@ -15,7 +15,8 @@ from webtest import Client, TotpClock, WebCase
 
 def concrete(pattern):
     """A path for a route pattern: its ":name" segments filled with real values."""
-    fill = {":kind": "assets", ":file": "checklist.csv", ":name": "vic"}
+    fill = {":kind": "assets", ":file": "checklist.csv", ":name": "vic", ":item": "2-5",
+            ":id": "1"}
     return "/".join(fill.get(seg, seg) for seg in pattern.split("/"))
 
 
@@ -399,6 +400,46 @@ print(json.dumps({ws.title: [str(c.value) for row in ws.iter_rows() for c in row
         text = "\n".join(v for vals in staff.values() for v in vals)
         for present in notes.values():
             self.assertIn(present, text)
+
+    def test_answer_history(self):
+        from urllib.parse import quote
+        asa = self.logged_in("asa")
+        for body in ({"answer": "no", "checked": "2025-10-01", "target": "2026-01-31", "note": "first"},
+                     {"answer": "yes", "checked": "2025-11-01", "note": "fixed"}):
+            r = asa.post("/api/v1/checklist/answers", dict(body, item="2-5"))
+            self.assertEqual(r.status, 201, r)
+        vic = self.logged_in("vic")
+        h = vic.get("/api/v1/checklist/history/2-5").json()
+        self.assertEqual((h["item"], h["sheet"]), ("2-5", "hospital"))
+        got = [(e["answer"], e["checked"], e["target"], e["answerer"], e["note"]) for e in h["entries"]]
+        self.assertEqual(got, [("no", "2025-10-01", "2026-01-31", "asa", "first"),
+                               ("yes", "2025-11-01", None, "asa", "fixed")])
+        self.assertTrue(all(e["recorded_at"] for e in h["entries"]))
+        # The CLI shows the same history.
+        cli = self.ok("answers", "history", "2-5").out
+        self.assertIn("first", cli)
+        self.assertIn("fixed", cli)
+        self.assertEqual(vic.get("/api/v1/checklist/history/2-4").json()["entries"], [])
+        # Vendors: only their own sheet.
+        sakura, midori = self.logged_in("sakura"), self.logged_in("midori")
+        item = sakura.get("/api/v1/checklist").json()["sheets"][0]["rows"][0]["id"]
+        for c, note in ((sakura, "S"), (midori, "M")):
+            r = c.post("/api/v1/checklist/answers",
+                       {"item": item, "answer": "yes", "checked": "2025-11-01", "note": note})
+            self.assertEqual(r.status, 201, r)
+        h = sakura.get("/api/v1/checklist/history/" + item).json()
+        self.assertEqual([(e["vendor"], e["note"]) for e in h["entries"]],
+                         [("さくらメディカルシステム", "S")])
+        self.assertEqual(sakura.get("/api/v1/checklist/history/2-5?sheet=hospital").status, 403)
+        self.assertEqual(sakura.get(f"/api/v1/checklist/history/{item}?vendor=" +
+                                    quote("ミドリ通信")).status, 403)
+        h = vic.get(f"/api/v1/checklist/history/{item}?vendor=" + quote("ミドリ通信")).json()
+        self.assertEqual([e["note"] for e in h["entries"]], ["M"])
+        # Malformed input.
+        self.assertEqual(vic.get("/api/v1/checklist/history/9-99").status, 404)
+        self.assertEqual(vic.get("/api/v1/checklist/history/2-5?version=abc").status, 400)
+        self.assertEqual(vic.get("/api/v1/checklist/history/2-5?sheet=x").status, 400)
+        self.assertEqual(vic.request("POST", "/api/v1/checklist/history/2-5", body={}).status, 405)
 
     def test_csrf_token_required_for_changes(self):
         c = self.logged_in("asa")
