@@ -236,8 +236,8 @@ int mm_api_evidence(mm_req *r)
                                 "(vendors see only their own rows)");
         vendor = r->user.vendor;
     }
-    if (vendor && *vendor && mm_vendor_find(r->web->st, vendor, &vendor_id, &err) != MM_OK)
-        return mm_req_fail(r, &err);
+    if (vendor && *vendor && (status = mm_req_vendor(r, vendor, &vendor_id)) != 0)
+        return status;
     mm_buf_init(&sql, 0);
     mm_buf_init(&row, 0);
     mm_buf_addf(&sql, "%s WHERE (%s)", evidence_kinds[kind].select, evidence_kinds[kind].scope);

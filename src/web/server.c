@@ -411,6 +411,7 @@ mm_rc mm_web_serve(const mm_web_config *c, mm_store *st, const mm_catalog *cat, 
         w.tls = 1;
     }
     pthread_mutex_init(&w.lock, NULL);
+    pthread_mutex_init(&w.jobs_lock, NULL);
     threads = c->threads > 0 ? c->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1 || threads > 64)
         threads = 2;
@@ -455,12 +456,14 @@ mm_rc mm_web_serve(const mm_web_config *c, mm_store *st, const mm_catalog *cat, 
             break;
     fprintf(stderr, "mamori serve: stopping\n");
     MHD_stop_daemon(d);
+    mm_web_jobs_release(&w); /* waits for running jobs: they use the store */
     mm_login_audit_flush(&w, mm_now_unix(), 1);
     mm_web_cache_release(&w);
     sqlite3_finalize(w.q_session);
     sqlite3_finalize(w.q_data_version);
     rc = MM_OK;
 out_mutex:
+    pthread_mutex_destroy(&w.jobs_lock);
     pthread_mutex_destroy(&w.lock);
 out:
     if (key) {

@@ -90,6 +90,7 @@ typedef struct mm_web_config {
     long session_idle;    /* seconds; default 1800 (MAMORI_SESSION_IDLE) */
     long session_max;     /* seconds; default 43200 (MAMORI_SESSION_MAX) */
     int threads;          /* worker threads; 0 = number of CPUs */
+    int eval_unused_days; /* evaluations started from the UI: [evaluate] unused_account_days */
 } mm_web_config;
 
 void mm_web_config_defaults(mm_web_config *c);

@@ -69,8 +69,40 @@ typedef struct mm_login_audit {
     int overflow[MM_LOGIN_FAIL_COUNT]; /* failures of pairs beyond the slots */
 } mm_login_audit;
 
+/* A long operation run in a thread of its own (jobs.c). */
+typedef enum {
+    MM_JOB_FREE = 0,
+    MM_JOB_QUEUED,
+    MM_JOB_RUNNING,
+    MM_JOB_DONE,
+    MM_JOB_FAILED
+} mm_job_state;
+typedef enum { MM_JOB_REPORT = 0, MM_JOB_EVALUATE } mm_job_kind;
+#define MM_WEB_JOBS 8
+typedef struct mm_web mm_web;
+typedef struct mm_job {
+    mm_web *web;
+    char id[33];  /* random, 128 bits as hex */
+    long user_id; /* only its owner may see it */
+    char user[128];
+    mm_job_kind kind;
+    mm_job_state state;
+    int step, steps;        /* progress: step of steps done or under way */
+    char phase[96];         /* what it is doing, Japanese and English */
+    char message[512];      /* the error when failed */
+    int file;               /* report: index in the job file table */
+    int cp932;              /* report: CSV in CP932 */
+    int vendor_only;        /* report: a vendor user's own sheet alone */
+    char vendor[256];       /* report: the vendor (only, or the one vendor sheet for staff) */
+    long created, finished; /* unix seconds; finished 0 while running */
+    char *data;             /* the result (report bytes or evaluation JSON), owned */
+    size_t len;
+    pthread_t thread;
+    int joinable;
+} mm_job;
+
 /* The server's shared state. The store is used under `lock` (one connection, any thread). */
-typedef struct mm_web {
+struct mm_web {
     mm_web_config cfg;
     mm_store *st;
     const mm_catalog *cat;
@@ -84,7 +116,10 @@ typedef struct mm_web {
     sqlite3_stmt *q_session; /* hot statements, prepared once, used under the lock */
     sqlite3_stmt *q_data_version;
     mm_login_audit login_audit; /* used under the lock */
-} mm_web;
+    pthread_mutex_t jobs_lock;  /* guards jobs; taken after `lock`, never before it */
+    mm_job jobs[MM_WEB_JOBS];
+};
+void mm_web_jobs_release(mm_web *w);
 
 /* Records a failed login of user from addr (with the lock held): written to the audit trail
  * at once for the first failure of the pair in a window, counted into a summary otherwise. */
@@ -246,6 +281,10 @@ mm_rc mm_web_unseal(const unsigned char key[32], const char *name, const char *s
 mm_rc mm_web_totp_open(mm_store *st, const char *name, const char *stored, char *hex_out,
                        size_t outsz, mm_error *err);
 
+/* The id of a vendor by name; a 404 answer naming it when there is none. Returns 0 or the
+ * HTTP status written. */
+int mm_req_vendor(mm_req *r, const char *name, long *id);
+
 /* Handlers. */
 int mm_api_login(mm_req *r);
 int mm_api_logout(mm_req *r);
@@ -259,6 +298,9 @@ int mm_api_checklist(mm_req *r);
 int mm_api_answer(mm_req *r);
 int mm_api_findings(mm_req *r);
 int mm_api_history(mm_req *r);
+int mm_api_job_start(mm_req *r);
+int mm_api_job(mm_req *r);
+int mm_api_job_file(mm_req *r);
 int mm_api_evidence(mm_req *r);
 int mm_api_report(mm_req *r);
 int mm_api_users(mm_req *r);

@@ -320,6 +320,7 @@ class WebApi(WebCase):
             self.assertEqual(r.status, 400, (q, r))
             self.assertEqual(r.json()["error"], "invalid")
         self.assertIn("color", asa.get("/api/v1/evidence/assets?color=red").json()["message"])
+        self.assertEqual(asa.get("/api/v1/evidence/assets?vendor=" + quote("無い会社")).status, 404)
         # Vendors still see only their own rows, whatever the filters.
         sakura = self.logged_in("sakura")
         r = sakura.get("/api/v1/evidence/assets?kind=network").json()
@@ -440,6 +441,80 @@ print(json.dumps({ws.title: [str(c.value) for row in ws.iter_rows() for c in row
         self.assertEqual(vic.get("/api/v1/checklist/history/2-5?version=abc").status, 400)
         self.assertEqual(vic.get("/api/v1/checklist/history/2-5?sheet=x").status, 400)
         self.assertEqual(vic.request("POST", "/api/v1/checklist/history/2-5", body={}).status, 405)
+
+    def wait_job(self, client, job):
+        """Polls a job until it is finished (at most 600 polls, 120 s)."""
+        deadline = time.time() + 120
+        seen = []
+        for _ in range(600):
+            r = client.get("/api/v1/jobs/" + job["id"])
+            self.assertEqual(r.status, 200, r)
+            j = r.json()
+            seen.append((j["state"], j["step"]))
+            if j["state"] in ("done", "failed") or time.time() > deadline:
+                return j, seen
+            time.sleep(0.05)
+        return j, seen
+
+    def test_jobs_report_and_evaluate_with_progress(self):
+        from urllib.parse import quote
+        asa = self.logged_in("asa")
+        r = asa.post("/api/v1/jobs", {"kind": "report", "file": "checklist.xlsx"})
+        self.assertEqual(r.status, 202, r)
+        job = r.json()
+        self.assertRegex(job["id"], r"^[0-9a-f]{32}$")
+        self.assertIn(job["state"], ("queued", "running", "done"))
+        self.assertEqual((job["kind"], job["steps"]), ("report", 3))
+        done, seen = self.wait_job(asa, job)
+        self.assertEqual(done["state"], "done", done)
+        self.assertEqual((done["step"], done["file"]), (3, "checklist.xlsx"))
+        steps = [s for _, s in seen]
+        self.assertEqual(steps, sorted(steps))  # progress only moves forward
+        f = asa.get(done["url"])
+        self.assertEqual(f.status, 200, f)
+        self.assertTrue(f.body.startswith(b"PK"))
+        self.assertEqual(len(f.body), done["size"])
+        self.assertIn("checklist.xlsx", f.headers["content-disposition"])
+        # A job is its owner's: another user does not find it.
+        vic = self.logged_in("vic")
+        self.assertEqual(vic.get("/api/v1/jobs/" + job["id"]).status, 404)
+        self.assertEqual(vic.get(done["url"]).status, 404)
+        # Evaluation: admins and assessors only; audited with the user's name.
+        for who in ("vic", "sakura"):
+            r = self.logged_in(who).post("/api/v1/jobs", {"kind": "evaluate"})
+            self.assertEqual(r.status, 403, (who, r))
+        r = asa.post("/api/v1/jobs", {"kind": "evaluate"})
+        self.assertEqual(r.status, 202, r)
+        done, _ = self.wait_job(asa, r.json())
+        self.assertEqual(done["state"], "done", done)
+        self.assertGreater(done["result"]["evaluators"], 5)
+        self.assertEqual(asa.get(f"/api/v1/jobs/{done['id']}/file").status, 404)
+        self.assertIn("asa evaluate.request", self.sql(
+            "SELECT actor || ' ' || action FROM audit ORDER BY seq DESC LIMIT 1"))
+        # A vendor's report job holds only its own sheet; another vendor's is refused.
+        sakura = self.logged_in("sakura")
+        r = sakura.post("/api/v1/jobs", {"kind": "report", "file": "checklist.csv"})
+        self.assertEqual(r.status, 202, r)
+        done, _ = self.wait_job(sakura, r.json())
+        body = sakura.get(done["url"]).body.decode("utf-8")
+        self.assertIn("さくらメディカルシステム", body)
+        self.assertNotIn("ミドリ通信", body)
+        self.assertNotIn("医療機関確認用", body)
+        r = sakura.post("/api/v1/jobs", {"kind": "report", "file": "checklist.csv",
+                                         "vendor": "ミドリ通信"})
+        self.assertEqual(r.status, 403, r)
+        # Malformed requests.
+        for body in ({}, {"kind": "bake"}, {"kind": "report"}, {"kind": "report", "file": "x.txt"},
+                     {"kind": "report", "file": "checklist.csv", "encoding": "ebcdic"},
+                     {"kind": "evaluate", "file": "checklist.csv"}, {"kind": 5},
+                     {"kind": "report", "file": "checklist.csv", "vendor": "無い会社"}):
+            r = asa.post("/api/v1/jobs", body)
+            self.assertIn(r.status, (400, 404), (body, r))
+        self.assertEqual(asa.post("/api/v1/jobs", raw=b"{", headers={
+            "Content-Type": "application/json"}).status, 400)
+        self.assertEqual(asa.get("/api/v1/jobs/" + "0" * 32).status, 404)
+        self.assertEqual(asa.get("/api/v1/jobs/zz/file").status, 404)
+        self.assertEqual(asa.post("/api/v1/jobs", {"kind": "evaluate"}, csrf=False).status, 403)
 
     def test_csrf_token_required_for_changes(self):
         c = self.logged_in("asa")
