@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "answer.h"
+#include "audit.h"
 #include "web_int.h"
 
 typedef struct fixture {
@@ -265,6 +266,59 @@ static void test_totp_sealed(void **state)
     free(uri);
 }
 
+/* Counts audit entries of an action. */
+static long audit_count(mm_store *st, const char *action)
+{
+    sqlite3_stmt *s = NULL;
+    long n = -1;
+    mm_error err;
+
+    mm_error_clear(&err);
+    assert_int_equal(mm_store_prepare(st, "SELECT count(*) FROM audit WHERE action = ?", &s, &err),
+                     MM_OK);
+    mm_bind_text(s, 1, action);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
+static void test_login_audit_limits(void **state)
+{
+    fixture *f = *state;
+    mm_web *w = mm_xcalloc(1, sizeof(*w));
+    char name[32];
+
+    w->st = f->st;
+    /* One entry per (account, address) pair in a window, however many failures. */
+    for (int i = 0; i < 50; i++)
+        mm_login_audit_fail(w, "root", "10.0.0.1", MM_LOGIN_FAIL_PASSWORD);
+    mm_login_audit_fail(w, "root", "10.0.0.2", MM_LOGIN_FAIL_THROTTLED);
+    assert_int_equal(audit_count(f->st, "session.login_failed"), 2);
+    /* Many names: at most MM_LOGIN_AUDIT_MAX_PER_WINDOW entries at once, the rest counted. */
+    for (int i = 0; i < 200; i++) {
+        mm_snprintf(name, sizeof(name), "guess%d", i);
+        mm_login_audit_fail(w, name, "10.0.0.3", MM_LOGIN_FAIL_UNKNOWN);
+    }
+    assert_int_equal(audit_count(f->st, "session.login_failed"), MM_LOGIN_AUDIT_MAX_PER_WINDOW);
+    /* Not flushed before the window ends; then one summary for root@10.0.0.1 and one overflow. */
+    mm_login_audit_flush(w, w->login_audit.window_start + w->login_audit.window - 1, 0);
+    assert_int_equal(audit_count(f->st, "session.login_failed"), MM_LOGIN_AUDIT_MAX_PER_WINDOW);
+    mm_login_audit_flush(w, w->login_audit.window_start + w->login_audit.window, 0);
+    assert_int_equal(audit_count(f->st, "session.login_failed"), MM_LOGIN_AUDIT_MAX_PER_WINDOW + 2);
+    assert_int_equal(w->login_audit.window_start, 0);
+    {
+        mm_audit_report rep;
+        mm_error err;
+        mm_error_clear(&err);
+        mm_audit_report_init(&rep);
+        assert_int_equal(mm_audit_verify(f->st, &rep, &err), MM_OK);
+        mm_audit_report_release(&rep);
+    }
+    assert_string_equal(mm_login_fail_name(MM_LOGIN_FAIL_CODE), "wrong_code");
+    free(w);
+}
+
 static void test_throttle(void **state)
 {
     fixture *f = *state;
@@ -293,6 +347,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_users_and_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_totp_replay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_totp_sealed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_login_audit_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_throttle, setup, teardown),
     };
     setenv("MAMORI_TODAY", "2025-12-01", 1);
