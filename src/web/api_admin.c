@@ -359,9 +359,14 @@ int mm_api_report(mm_req *r)
     else
         err.rc = mm_report_set_build(r->web->st, r->web->cat, r->web->version,
                                      vendor && *vendor ? vendor : NULL, &set, &err);
-    if (err.rc != MM_OK || mm_path_join(path, sizeof(path), dir, r->params[0]) != MM_OK ||
-        mm_report_write(set, &ro, path, &err) != MM_OK ||
-        mm_file_read(path, (size_t)256 << 20, &data, &len, &err) != MM_OK) {
+    if (err.rc == MM_OK && mm_path_join(path, sizeof(path), dir, r->params[0]) != MM_OK)
+        mm_error_set(&err, MM_ERR_INVALID, NULL, 0, 0, "temp path too long");
+    if (err.rc == MM_OK) {
+        pthread_mutex_lock(&r->web->report_lock); /* a job may be writing one too */
+        mm_report_write(set, &ro, path, &err);
+        pthread_mutex_unlock(&r->web->report_lock);
+    }
+    if (err.rc != MM_OK || mm_file_read(path, (size_t)256 << 20, &data, &len, &err) != MM_OK) {
         status = mm_req_fail(r, &err);
         goto out;
     }

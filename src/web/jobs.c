@@ -90,7 +90,10 @@ static void run_report(mm_web *w, mm_job *j)
         mm_error_set(&err, MM_ERR_INVALID, NULL, 0, 0, "temp path too long");
         goto out;
     }
-    if (mm_report_write(set, &ro, path, &err) != MM_OK)
+    pthread_mutex_lock(&w->report_lock);
+    mm_report_write(set, &ro, path, &err);
+    pthread_mutex_unlock(&w->report_lock);
+    if (err.rc != MM_OK)
         goto out;
     job_phase(w, j, 3, "仕上げ中 (finishing)");
     mm_file_read(path, (size_t)256 << 20, &data, &len, &err);

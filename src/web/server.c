@@ -412,6 +412,7 @@ mm_rc mm_web_serve(const mm_web_config *c, mm_store *st, const mm_catalog *cat, 
     }
     pthread_mutex_init(&w.lock, NULL);
     pthread_mutex_init(&w.jobs_lock, NULL);
+    pthread_mutex_init(&w.report_lock, NULL);
     threads = c->threads > 0 ? c->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1 || threads > 64)
         threads = 2;
@@ -464,6 +465,7 @@ mm_rc mm_web_serve(const mm_web_config *c, mm_store *st, const mm_catalog *cat, 
     rc = MM_OK;
 out_mutex:
     pthread_mutex_destroy(&w.jobs_lock);
+    pthread_mutex_destroy(&w.report_lock);
     pthread_mutex_destroy(&w.lock);
 out:
     if (key) {

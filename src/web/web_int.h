@@ -115,8 +115,10 @@ struct mm_web {
     unsigned long long cache_tick;
     sqlite3_stmt *q_session; /* hot statements, prepared once, used under the lock */
     sqlite3_stmt *q_data_version;
-    mm_login_audit login_audit; /* used under the lock */
-    pthread_mutex_t jobs_lock;  /* guards jobs; taken after `lock`, never before it */
+    mm_login_audit login_audit;  /* used under the lock */
+    pthread_mutex_t jobs_lock;   /* guards jobs; taken after `lock`, never before it */
+    pthread_mutex_t report_lock; /* one report writer at a time (cairo, pango, libxlsxwriter);
+                                    taken after `lock` or alone, never before `lock` */
     mm_job jobs[MM_WEB_JOBS];
 };
 void mm_web_jobs_release(mm_web *w);
