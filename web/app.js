@@ -487,7 +487,7 @@ const VIEWS = {
       ${canRun ? `<button type="button" class="primary" id="run-evaluate">${esc(t("run_evaluate"))}</button>` : ""}</div>
       <div id="job-status" class="job" role="status" aria-live="polite" hidden></div>
       <div class="table-wrap"><table><thead><tr><th>${esc(t("item"))}</th><th>${esc(t("verdict"))}</th><th>${esc(t("reason"))}</th><th>${esc(t("evidence"))}</th><th>${esc(t("first_seen"))}</th></tr></thead><tbody>
-      ${d.findings.map((f) => `<tr><td><a href="#/checklist/${esc(f.item)}">${esc(f.item)}</a></td><td>${verdictBadge(f.verdict, lang === "en" ? f.verdict : f.verdict_label)}${f.resolved_at ? " ✓" : ""}</td>
+      ${d.findings.map((f) => `<tr><td class="nowrap"><a href="#/checklist/${esc(f.item)}">${esc(f.item)}</a></td><td>${verdictBadge(f.verdict, lang === "en" ? f.verdict : f.verdict_label)}${f.resolved_at ? " ✓" : ""}</td>
         <td>${esc(lang === "en" ? f.reason_en : f.reason_ja)}</td><td>${(f.refs || []).map((r) => esc((r.label || "") + (r.file ? ` (${r.file}:${r.line || "?"})` : ""))).join("<br>")}</td><td>${esc(f.first_seen)}</td></tr>`).join("")}
       </tbody></table></div>`;
     if (canRun) {

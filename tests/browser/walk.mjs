@@ -161,6 +161,11 @@ try {
   check(await page.locator("#item-2-5-all .a-yes").count() === 1, "the new answer はい is shown");
   await page.locator("#item-2-5-all").scrollIntoViewIfNeeded();
   await shot("03-checklist-conflict");
+  // The item's answer history lists the answer just given, with who gave it.
+  await page.locator("#item-2-5-all details.history > summary").click();
+  await page.locator("#item-2-5-all .history-body tbody tr").first().waitFor();
+  const last = await page.locator("#item-2-5-all .history-body tbody tr").last().innerText();
+  check(last.includes(user) && last.includes("はい"), "the answer history shows the new answer and who gave it");
 
   // Keyboard: the skip link and the menu are reachable with Tab.
   await page.keyboard.press("Tab");
@@ -185,6 +190,25 @@ try {
   await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 1);
   check(true, "ledger search narrows the assets to FW-01");
   await shot("05-ledger");
+  // Column filter: network equipment only.
+  await page.click("#ledger-clear");
+  await page.waitForFunction(() => document.querySelector("#ledger-q") && document.querySelector("#ledger-q").value === "" &&
+    document.querySelectorAll("tbody tr").length > 1);
+  await page.selectOption("#lf-kind", "network");
+  await page.click("#ledger-search button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#lf-kind") && document.querySelector("#lf-kind").value === "network");
+  const kinds = await page.locator("tbody tr td:first-child").allInnerTexts();
+  check(kinds.length > 0 && kinds.every((k) => k === "network"), "the kind filter shows only network equipment: " + kinds.length);
+  await page.click("#ledger-clear");
+
+  // Findings: run the evaluators from the UI; a progress area shows the job until it ends.
+  await page.goto(url + "#/findings");
+  await page.waitForSelector("#run-evaluate");
+  await page.click("#run-evaluate");
+  await page.locator("#job-status progress").waitFor({ state: "attached", timeout: 15000 }).catch(() => {});
+  await page.waitForFunction(() => /評価しました/.test(document.querySelector("#toast").textContent), null, { timeout: 60000 });
+  check(true, "evaluation started from the UI shows its progress, finishes and reports its result");
+  await shot("06b-findings-evaluated");
 
   // Reports: download the XLSX.
   await page.goto(url + "#/reports");
