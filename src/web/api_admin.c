@@ -96,12 +96,19 @@ static enum MHD_Result check_param(void *cls, enum MHD_ValueKind kind, const cha
     unknown_param *u = cls;
 
     (void)kind, (void)value;
-    if (u->name[0] || common_param(key))
+    if (u->name[0] || !key[0] || common_param(key))
         return MHD_YES;
     for (int i = 0; i < MAX_FILTERS && u->filters[i].param; i++)
         if (strcmp(key, u->filters[i].param) == 0)
             return MHD_YES;
-    mm_strlcpy(u->name, key, sizeof(u->name));
+    /* Echoed in the error: printable ASCII only, so the message stays valid UTF-8. */
+    for (size_t i = 0; i + 1 < sizeof(u->name) && key[i]; i++) {
+        unsigned char c = (unsigned char)key[i];
+        u->name[i] = c > 0x20 && c < 0x7f && c != '"' && c != '\\' ? (char)c : '?';
+        u->name[i + 1] = '\0';
+    }
+    if (!u->name[0])
+        mm_strlcpy(u->name, "?", sizeof(u->name));
     return MHD_YES;
 }
 

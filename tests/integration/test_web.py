@@ -321,6 +321,10 @@ class WebApi(WebCase):
             self.assertEqual(r.json()["error"], "invalid")
         self.assertIn("color", asa.get("/api/v1/evidence/assets?color=red").json()["message"])
         self.assertEqual(asa.get("/api/v1/evidence/assets?vendor=" + quote("無い会社")).status, 404)
+        r = asa.get("/api/v1/evidence/assets?%FF%FE%22=1")
+        self.assertEqual(r.status, 400)
+        self.assertIn("???", r.json()["message"])  # the name is echoed as valid UTF-8
+        self.assertEqual(asa.get("/api/v1/evidence/assets?kind=pc&").status, 200)
         # Vendors still see only their own rows, whatever the filters.
         sakura = self.logged_in("sakura")
         r = sakura.get("/api/v1/evidence/assets?kind=network").json()
