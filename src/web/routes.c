@@ -37,7 +37,8 @@ const mm_route mm_routes[] = {
     {"GET", "/api/v1/findings", mm_api_findings, ADMIN | ASSESSOR | VIEWER, 0,
      "the evaluators' findings (?all=1&item=)"},
     {"GET", "/api/v1/evidence/:kind", mm_api_evidence, MM_ROLES_ALL, 0,
-     "assets, accounts, vendors, systems (a vendor sees only its own; ?q= filters)"},
+     "assets, accounts, vendors, systems (a vendor sees only its own; ?q=, column filters, offset, "
+     "limit)"},
     {"GET", "/api/v1/reports/:file", mm_api_report, MM_ROLES_ALL, 0,
      "download checklist.xlsx|pdf|html|csv (a vendor: only its own sheet)"},
     {"POST", "/api/v1/jobs", mm_api_job_start, MM_ROLES_ALL, MM_RF_BODY,
