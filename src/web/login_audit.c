@@ -137,7 +137,7 @@ void mm_login_audit_fail(mm_web *w, const char *user, const char *addr, mm_login
         la->window = mm_login_audit_window();
     mm_login_audit_flush(w, now, 0);
     if (!la->window_start)
-        la->window_start = now - now % la->window;
+        la->window_start = now; /* a window opens with the first failure after a quiet spell */
     for (size_t i = 0; i < MM_ARRAY_LEN(la->slots); i++) {
         mm_login_audit_slot *s = &la->slots[i];
         if (!s->used) {
