@@ -143,6 +143,23 @@ class WebApi(WebCase):
         self.assertEqual(r.status, 200, r)
         self.assertTrue(self.sql("SELECT totp_secret FROM web_user WHERE name = 'asa'")
                         .startswith("x1:"))
+        # A lost key: `mamori user` warns but still runs, so TOTP can be reset and enrolled
+        # again under a new key; enrolling while other sealed secrets remain is refused.
+        self.stop_server()
+        os.unlink(key)
+        r = self.mm("user", "totp", "admin", "--no-qr")
+        self.assertNotEqual(r.code, 0, r)
+        self.assertIn("totp.key", r.err)
+        self.assertFalse(os.path.exists(key))
+        for name in ("admin", "asa"):
+            r = self.ok("user", "totp", name, "--reset")
+            self.assertIn("totp.key", r.err)  # the warning
+        out = self.ok("user", "totp", "admin", "--no-qr").out
+        self.assertTrue(os.path.exists(key))
+        import re
+        self.admin_totp = TotpClock(re.search(r"secret: ([A-Z2-7]+)", out).group(1))
+        self.start_server()
+        self.logged_in("admin")
 
     def test_login_sets_strict_httponly_cookie_and_new_id(self):
         c = self.client()
