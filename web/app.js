@@ -28,6 +28,15 @@ const T = {
     filter_kind: "種別", verdict_all: "すべて", session_expired: "セッションが切れました。もう一度ログインしてください。",
     answer_for: "{id} に回答", account: "パスワード変更", current_pw: "現在のパスワード",
     new_pw2: "新しいパスワード（12文字以上）", change: "変更", pw_changed: "パスワードを変更しました",
+    progress_label: "進捗", job_step: "{step}/{steps} 段階", elapsed: "{n} 秒経過", job_timeout: "時間がかかりすぎています。あとで報告書画面からやり直してください",
+    job_done: "{file} を作成しました", run_evaluate: "証拠を評価し直す", evaluated: "評価しました: 指摘 {n} 件（不適合 {f} 件）",
+    report_help_vendor: "自社の事業者確認用シートだけを、公式様式のレイアウトで書き出します。",
+    history: "回答の履歴", chart_table: "グラフの数値を表で見る", section: "分野", qr_alt: "二要素認証の登録用 QR コード",
+    lang_label: "表示言語を英語に切り替え", save_for: "{id} の回答を保存", user_op: "{name}: {op}", apply: "絞り込む", clear: "条件を消す", paging: "ページ", prev: "前へ", next: "次へ", range: "{a}–{b} 件目 / 全 {n} 件",
+    f_kind: "種別", f_location: "設置場所", f_owner: "管理者", f_department: "部署", f_os: "OS", f_vendor: "事業者",
+    f_host: "ホスト・システム", f_enabled: "有効", f_admin: "管理者権限", f_older: "最終ログオンがN日より前", f_category: "分類", f_contact: "連絡先",
+    o_kind_server: "サーバ", o_kind_pc: "端末", o_kind_network: "ネットワーク機器", o_kind_media: "記録媒体", o_kind_iot: "IoT機器",
+    o_enabled_1: "有効", o_enabled_0: "無効", o_admin_1: "あり", o_admin_0: "なし",
   },
   en: {
     skip: "Skip to content", logout: "Log out", lang: "日本語", login: "Log in", user: "User name",
@@ -50,6 +59,15 @@ const T = {
     filter_kind: "Kind", verdict_all: "all", session_expired: "Your session expired. Please log in again.",
     answer_for: "Answer {id}", account: "Password", current_pw: "Current password",
     new_pw2: "New password (12 characters or more)", change: "Change", pw_changed: "Password changed",
+    progress_label: "Progress", job_step: "step {step} of {steps}", elapsed: "{n} s", job_timeout: "This is taking too long; try again later from the reports screen",
+    job_done: "{file} is ready", run_evaluate: "Evaluate the evidence again", evaluated: "Evaluated: {n} findings ({f} failing)",
+    report_help_vendor: "Your own vendor sheet only, in the official layout.",
+    history: "Answer history", chart_table: "Show the chart's numbers as a table", section: "Section", qr_alt: "QR code for enrolling two-factor authentication",
+    lang_label: "Switch the display language to Japanese", save_for: "Save the answer to {id}", user_op: "{name}: {op}", apply: "Filter", clear: "Clear", paging: "Pages", prev: "Previous", next: "Next", range: "{a}–{b} of {n}",
+    f_kind: "Kind", f_location: "Location", f_owner: "Owner", f_department: "Department", f_os: "OS", f_vendor: "Vendor",
+    f_host: "Host / system", f_enabled: "Enabled", f_admin: "Admin rights", f_older: "Last logon older than N days", f_category: "Category", f_contact: "Contact",
+    o_kind_server: "server", o_kind_pc: "PC", o_kind_network: "network", o_kind_media: "media", o_kind_iot: "IoT",
+    o_enabled_1: "enabled", o_enabled_0: "disabled", o_admin_1: "yes", o_admin_0: "no",
   },
 };
 
@@ -115,12 +133,23 @@ async function api(method, path, body) {
 
 /* ---------- frame ---------- */
 
+/* The ledger's column filters per kind (the API's query parameters, docs/api.md). */
+const LEDGER_PAGE = 200;
+const LEDGER_FILTERS = {
+  assets: [{ name: "kind", options: ["server", "pc", "network", "media", "iot"] },
+    { name: "location" }, { name: "owner" }, { name: "department" }, { name: "os" }, { name: "vendor", staff: true }],
+  accounts: [{ name: "host" }, { name: "enabled", options: ["1", "0"] }, { name: "admin", options: ["1", "0"] },
+    { name: "older", number: true }, { name: "vendor", staff: true }],
+  systems: [{ name: "category" }, { name: "vendor", staff: true }],
+  vendors: [{ name: "contact" }],
+};
+
 const SCREENS = [
   { id: "dashboard", roles: ["admin", "assessor", "vendor", "viewer"] },
   { id: "checklist", roles: ["admin", "assessor", "vendor", "viewer"] },
   { id: "ledger", roles: ["admin", "assessor", "vendor", "viewer"] },
   { id: "findings", roles: ["admin", "assessor", "viewer"] },
-  { id: "reports", roles: ["admin", "assessor", "viewer"] },
+  { id: "reports", roles: ["admin", "assessor", "vendor", "viewer"] },
   { id: "users", roles: ["admin"] },
   { id: "audit", roles: ["admin", "assessor", "viewer"] },
   { id: "account", roles: ["admin", "assessor", "vendor", "viewer"] },
@@ -130,6 +159,8 @@ function applyStatic() {
   document.documentElement.lang = lang;
   document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
   $("#lang").textContent = t("lang");
+  $("#lang").setAttribute("aria-label", t("lang_label"));
+  $("#lang").setAttribute("lang", lang === "ja" ? "en" : "ja");
 }
 
 function renderNav(current) {
@@ -143,6 +174,7 @@ function renderNav(current) {
   $("#logout").hidden = false;
 }
 
+let focusMain = false;
 async function route() {
   applyStatic();
   if (!me) {
@@ -159,6 +191,11 @@ async function route() {
   busy(true);
   try {
     await VIEWS[id](main);
+    if (focusMain) {
+      // A screen reached from the menu: focus its heading so Tab continues into the content.
+      const h1 = main.querySelector("h1");
+      if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); }
+    }
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 401)) {
       main.innerHTML = `<p class="conflict">${esc(e.message)}</p>`;
@@ -214,7 +251,7 @@ async function renderEnrol() {
     <section class="login">
       <h1>${esc(t("enrol_title"))}</h1>
       <p>${esc(t("enrol_help"))}</p>
-      <div class="qr"><img alt="QR" src="${esc(img)}"></div>
+      <div class="qr"><img alt="${esc(t("qr_alt"))}" src="${esc(img)}"></div>
       <p>secret: <span class="secret" id="totp-secret">${esc(e.secret)}</span></p>
       <form id="enrol-form">
         <label>${esc(t("code"))}<input name="code" id="enrol-code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" required></label>
@@ -245,10 +282,15 @@ function verdictBadge(v, label) {
   return `<span class="badge v-${esc(v)}">${esc(text)}</span>`;
 }
 
-/* A stacked horizontal bar per section: はい, いいえ, 該当なし, unanswered. */
+/* A stacked horizontal bar per section: はい, いいえ, 該当なし, unanswered. The same numbers
+ * are given as text: a summary in the SVG's label and a table under it. */
+let chartSeq = 0;
 function sectionChart(sections) {
   const rowH = 26, labelW = 170, barW = 420, h = sections.length * rowH + 10;
-  let out = `<svg class="chart" role="img" aria-label="${esc(t("progress"))}" viewBox="0 0 ${labelW + barW + 70} ${h}" width="100%">`;
+  const id = "chart-" + (++chartSeq);
+  const summary = sections.map((s) => `${s.section}. ${s.title}: ${t("answered")} ${s.answered}/${s.rows}, ${t("yes")} ${s.yes}, ${t("no")} ${s.no}, ${t("na")} ${s.na}`).join("; ");
+  let out = `<svg class="chart" role="img" aria-labelledby="${id}-t" aria-describedby="${id}-d" viewBox="0 0 ${labelW + barW + 70} ${h}" width="100%">
+    <title id="${id}-t">${esc(t("progress"))}</title><desc id="${id}-d">${esc(summary)}</desc>`;
   sections.forEach((s, i) => {
     const y = 5 + i * rowH;
     let x = labelW;
@@ -263,7 +305,11 @@ function sectionChart(sections) {
     }
     out += `<text x="${labelW + barW + 6}" y="${y + 15}">${s.answered}/${s.rows}</text>`;
   });
-  return out + "</svg>";
+  out += "</svg>";
+  out += `<details class="chart-table"><summary>${esc(t("chart_table"))}</summary><table><caption class="sr-only">${esc(t("progress"))}</caption>
+    <thead><tr><th scope="col">${esc(t("section"))}</th><th scope="col">${esc(t("answered"))}</th><th scope="col">${esc(t("yes"))}</th><th scope="col">${esc(t("no"))}</th><th scope="col">${esc(t("na"))}</th><th scope="col">${esc(t("not_answered"))}</th></tr></thead>
+    <tbody>${sections.map((s) => `<tr><th scope="row">${esc(s.section + ". " + s.title)}</th><td>${s.answered}/${s.rows}</td><td>${s.yes}</td><td>${s.no}</td><td>${s.na}</td><td>${s.rows - s.answered}</td></tr>`).join("")}</tbody></table></details>`;
+  return out;
 }
 
 const VIEWS = {
@@ -343,12 +389,16 @@ const VIEWS = {
           ${findings.map((f) => `<tr><td>${verdictBadge(f.verdict, lang === "en" ? f.verdict : f.verdict_label)}</td><td>${esc(lang === "en" ? f.reason_en : f.reason_ja)}</td><td>${(f.refs || []).map((r) => esc((r.label || r.table || "") + (r.file ? ` (${r.file}:${r.line || "?"})` : ""))).join("<br>")}</td></tr>`).join("")}
           </table></details>` : ""}
         ${guidance.length ? `<details><summary>${esc(t("guidance"))}</summary><ul>${guidance.map((g) => `<li>${esc(g)}</li>`).join("")}</ul></details>` : ""}
+        <details class="history" data-history="${esc(row.id)}"><summary>${esc(t("history"))}</summary><div class="history-body" aria-live="polite"></div></details>
         ${canAnswer ? `<details class="answer-box"${row.id === focusId ? " open" : ""}><summary>${esc(t("answer_for", { id: row.label }))}</summary>${answerForm(row, latest)}</details>` : ""}
       </article>`;
     });
     main.innerHTML = html;
     bindSheet();
     main.querySelectorAll("form.answer").forEach((f) => f.addEventListener("submit", (ev) => submitAnswer(ev, sheet)));
+    main.querySelectorAll("details.history").forEach((el) => el.addEventListener("toggle", () => {
+      if (el.open) showHistory(el, sheet);
+    }));
     if (focusId) {
       const el = main.querySelector(`[id^="item-${CSS.escape(focusId)}-"]`);
       if (el) el.scrollIntoView();
@@ -357,23 +407,73 @@ const VIEWS = {
 
   async ledger(main) {
     const kind = sessionStorage.getItem("mamori.ledger") || "assets";
-    const qs = sessionStorage.getItem("mamori.ledger.q") || "";
-    const d = await api("GET", `/evidence/${kind}` + (qs ? "?q=" + encodeURIComponent(qs) : ""));
+    const state = JSON.parse(sessionStorage.getItem("mamori.ledger.f." + kind) || "{}");
+    const offset = Number(sessionStorage.getItem("mamori.ledger.offset") || 0);
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(state)) if (v !== "" && v !== undefined) p.set(k, v);
+    p.set("limit", LEDGER_PAGE);
+    if (offset) p.set("offset", offset);
+    const d = await api("GET", `/evidence/${kind}?` + p.toString());
     const cols = d.rows.length ? Object.keys(d.rows[0]) : [];
+    const filters = (LEDGER_FILTERS[kind] || []).filter((f) => !(f.staff && me.user.role === "vendor"));
+    const control = (f) => {
+      const id = `lf-${f.name}`, v = state[f.name] || "";
+      if (f.options) {
+        return `<label for="${id}">${esc(t("f_" + f.name))}<select id="${id}" name="${f.name}">
+          <option value="">${esc(t("verdict_all"))}</option>
+          ${f.options.map((o) => `<option value="${esc(o)}"${o === v ? " selected" : ""}>${esc(t("o_" + f.name + "_" + o))}</option>`).join("")}</select></label>`;
+      }
+      return `<label for="${id}">${esc(t("f_" + f.name))}<input id="${id}" name="${f.name}" value="${esc(v)}"${f.number ? ' type="number" min="0" max="36500"' : ' maxlength="255"'}></label>`;
+    };
+    const first = d.total ? d.offset + 1 : 0, last = d.offset + d.count;
     main.innerHTML = `<h1>${esc(t("ledger"))}</h1>
-      <div class="tabs" role="tablist">${["assets", "accounts", "systems", "vendors"].map((k) =>
-        `<button type="button" class="secondary" role="tab" data-kind="${k}" aria-selected="${k === kind}">${esc(t(k))}</button>`).join("")}</div>
-      <form class="toolbar" id="ledger-search"><label>${esc(t("search"))}<input name="q" id="ledger-q" value="${esc(qs)}"></label>
-        <button class="secondary" type="submit">${esc(t("search"))}</button><span class="muted">${esc(t("rows", { n: d.count }))}</span></form>
-      <div class="table-wrap"><table><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead>
+      <div class="tabs" role="tablist" aria-label="${esc(t("ledger"))}">${["assets", "accounts", "systems", "vendors"].map((k) =>
+        `<button type="button" class="secondary" role="tab" data-kind="${k}" aria-selected="${k === kind}" tabindex="${k === kind ? 0 : -1}">${esc(t(k))}</button>`).join("")}</div>
+      <form class="toolbar" id="ledger-search" role="search">
+        <label for="ledger-q">${esc(t("search"))}<input name="q" id="ledger-q" value="${esc(state.q || "")}" maxlength="255"></label>
+        ${filters.map(control).join("")}
+        <button class="primary" type="submit">${esc(t("apply"))}</button>
+        <button class="secondary" type="button" id="ledger-clear">${esc(t("clear"))}</button>
+      </form>
+      <div class="toolbar" role="navigation" aria-label="${esc(t("paging"))}">
+        <span class="muted" id="ledger-count" role="status">${esc(t("range", { a: first, b: last, n: d.total }))}</span>
+        <button class="secondary" type="button" id="ledger-prev"${d.offset > 0 ? "" : " disabled"}>${esc(t("prev"))}</button>
+        <button class="secondary" type="button" id="ledger-next"${d.truncated ? "" : " disabled"}>${esc(t("next"))}</button>
+      </div>
+      <div class="table-wrap" tabindex="0" role="region" aria-label="${esc(t(kind))}"><table><caption class="sr-only">${esc(t(kind))}</caption><thead><tr>${cols.map((c) => `<th scope="col">${esc(c)}</th>`).join("")}</tr></thead>
       <tbody>${d.rows.map((r) => `<tr>${cols.map((c) => `<td>${esc(r[c])}</td>`).join("")}</tr>`).join("")}</tbody></table></div>`;
-    main.querySelectorAll("[data-kind]").forEach((b) => b.addEventListener("click", () => {
-      sessionStorage.setItem("mamori.ledger", b.dataset.kind);
-      route();
-    }));
+    const tabs = [...main.querySelectorAll("[data-kind]")];
+    tabs.forEach((b, i) => {
+      b.addEventListener("click", () => {
+        sessionStorage.setItem("mamori.ledger", b.dataset.kind);
+        sessionStorage.setItem("mamori.ledger.offset", "0");
+        route().then(() => { const x = $(`[data-kind="${b.dataset.kind}"]`); if (x) x.focus(); });
+      });
+      b.addEventListener("keydown", (ev) => {
+        const step = ev.key === "ArrowRight" ? 1 : ev.key === "ArrowLeft" ? -1 : 0;
+        if (!step) return;
+        ev.preventDefault();
+        tabs[(i + step + tabs.length) % tabs.length].focus();
+      });
+    });
+    const page = (off) => {
+      sessionStorage.setItem("mamori.ledger.offset", String(Math.max(0, off)));
+      route().then(() => { const c = $("#ledger-count"); if (c) c.focus(); });
+    };
+    $("#ledger-count").tabIndex = -1;
+    $("#ledger-prev").addEventListener("click", () => page(d.offset - LEDGER_PAGE));
+    $("#ledger-next").addEventListener("click", () => page(d.offset + LEDGER_PAGE));
     $("#ledger-search").addEventListener("submit", (ev) => {
       ev.preventDefault();
-      sessionStorage.setItem("mamori.ledger.q", ev.target.q.value);
+      const f = ev.target, next = { q: f.q.value };
+      for (const x of filters) next[x.name] = f[x.name].value;
+      sessionStorage.setItem("mamori.ledger.f." + kind, JSON.stringify(next));
+      sessionStorage.setItem("mamori.ledger.offset", "0");
+      route().then(() => { const q = $("#ledger-q"); if (q) q.focus(); });
+    });
+    $("#ledger-clear").addEventListener("click", () => {
+      sessionStorage.removeItem("mamori.ledger.f." + kind);
+      sessionStorage.setItem("mamori.ledger.offset", "0");
       route();
     });
   },
@@ -381,12 +481,31 @@ const VIEWS = {
   async findings(main) {
     const all = sessionStorage.getItem("mamori.findings.all") === "1";
     const d = await api("GET", "/findings" + (all ? "?all=1" : ""));
+    const canRun = me.user.role === "admin" || me.user.role === "assessor";
     main.innerHTML = `<h1>${esc(t("findings"))}</h1>
-      <label class="toolbar"><span><input type="checkbox" id="findings-all"${all ? " checked" : ""}> ${esc(t("all_findings"))}</span></label>
+      <div class="toolbar"><label class="check"><input type="checkbox" id="findings-all"${all ? " checked" : ""}> ${esc(t("all_findings"))}</label>
+      ${canRun ? `<button type="button" class="primary" id="run-evaluate">${esc(t("run_evaluate"))}</button>` : ""}</div>
+      <div id="job-status" class="job" role="status" aria-live="polite" hidden></div>
       <div class="table-wrap"><table><thead><tr><th>${esc(t("item"))}</th><th>${esc(t("verdict"))}</th><th>${esc(t("reason"))}</th><th>${esc(t("evidence"))}</th><th>${esc(t("first_seen"))}</th></tr></thead><tbody>
-      ${d.findings.map((f) => `<tr><td><a href="#/checklist/${esc(f.item)}">${esc(f.item)}</a></td><td>${verdictBadge(f.verdict, lang === "en" ? f.verdict : f.verdict_label)}${f.resolved_at ? " ✓" : ""}</td>
+      ${d.findings.map((f) => `<tr><td class="nowrap"><a href="#/checklist/${esc(f.item)}">${esc(f.item)}</a></td><td>${verdictBadge(f.verdict, lang === "en" ? f.verdict : f.verdict_label)}${f.resolved_at ? " ✓" : ""}</td>
         <td>${esc(lang === "en" ? f.reason_en : f.reason_ja)}</td><td>${(f.refs || []).map((r) => esc((r.label || "") + (r.file ? ` (${r.file}:${r.line || "?"})` : ""))).join("<br>")}</td><td>${esc(f.first_seen)}</td></tr>`).join("")}
       </tbody></table></div>`;
+    if (canRun) {
+      $("#run-evaluate").addEventListener("click", async (ev) => {
+        const btn = ev.target;
+        btn.disabled = true;
+        try {
+          const j = await runJob({ kind: "evaluate" }, $("#job-status"));
+          toast(t("evaluated", { n: j.result.findings, f: j.result.failures }), true);
+          await route();
+          const again = $("#run-evaluate");
+          if (again) again.focus();
+        } catch (e) {
+          $("#job-status").innerHTML = `<span class="overdue">${esc(e.message)}</span>`;
+          btn.disabled = false;
+        }
+      });
+    }
     $("#findings-all").addEventListener("change", (ev) => {
       sessionStorage.setItem("mamori.findings.all", ev.target.checked ? "1" : "0");
       route();
@@ -394,10 +513,11 @@ const VIEWS = {
   },
 
   async reports(main) {
-    main.innerHTML = `<h1>${esc(t("reports"))}</h1><p>${esc(t("report_help"))}</p>
+    main.innerHTML = `<h1>${esc(t("reports"))}</h1><p>${esc(t(me.user.role === "vendor" ? "report_help_vendor" : "report_help"))}</p>
       <ul class="panel">${["xlsx", "pdf", "html", "csv"].map((f) =>
         `<li><button type="button" class="secondary" data-report="checklist.${f}">${esc(t("download"))} checklist.${f}</button></li>`).join("")}
-        <li><button type="button" class="secondary" data-report="checklist.csv?encoding=cp932">${esc(t("download"))} checklist.csv (CP932)</button></li></ul>`;
+        <li><button type="button" class="secondary" data-report="checklist.csv?encoding=cp932">${esc(t("download"))} checklist.csv (CP932)</button></li></ul>
+      <div id="job-status" class="job" role="status" aria-live="polite" hidden></div>`;
     main.querySelectorAll("[data-report]").forEach((b) => b.addEventListener("click", () => download(b)));
   },
 
@@ -407,8 +527,8 @@ const VIEWS = {
       <table><thead><tr><th>${esc(t("name"))}</th><th>${esc(t("role"))}</th><th>${esc(t("vendors"))}</th><th>${esc(t("totp"))}</th><th>${esc(t("state"))}</th><th></th></tr></thead><tbody>
       ${d.users.map((u) => `<tr><td>${esc(u.name)}</td><td>${esc(lang === "en" ? u.role : u.role_label)}</td><td>${esc(u.vendor || "")}</td><td>${u.totp ? "✓" : ""}</td>
         <td>${esc(u.disabled ? t("disabled") : t("active"))}</td>
-        <td>${u.name === me.user.name ? "" : `<button type="button" class="secondary" data-user="${esc(u.name)}" data-op="${u.disabled ? "enable" : "disable"}">${esc(u.disabled ? t("enable") : t("disable"))}</button>
-          <button type="button" class="secondary" data-user="${esc(u.name)}" data-op="reset">${esc(t("reset_pw"))}</button>`}</td></tr>`).join("")}
+        <td>${u.name === me.user.name ? "" : `<button type="button" class="secondary" data-user="${esc(u.name)}" data-op="${u.disabled ? "enable" : "disable"}" aria-label="${esc(t("user_op", { name: u.name, op: u.disabled ? t("enable") : t("disable") }))}">${esc(u.disabled ? t("enable") : t("disable"))}</button>
+          <button type="button" class="secondary" data-user="${esc(u.name)}" data-op="reset" aria-label="${esc(t("user_op", { name: u.name, op: t("reset_pw") }))}">${esc(t("reset_pw"))}</button>`}</td></tr>`).join("")}
       </tbody></table>
       <h2>${esc(t("add_user"))}</h2>
       <form class="toolbar" id="user-add">
@@ -471,12 +591,12 @@ function answerForm(row, latest) {
   const id = `${row.id}-${row.scope}`;
   return `<form class="answer" data-item="${esc(row.id)}" data-scope="${esc(row.scope)}">
     <label>${esc(t("answer"))}<select name="answer" id="ans-${esc(id)}">
-      <option value="yes">${esc(t("yes"))}</option><option value="no">${esc(t("no"))}</option><option value="na">${esc(t("na"))}</option></select></label>
+      ${["yes", "no", "na"].map((v) => `<option value="${v}"${latest && latest.answer === v ? " selected" : ""}>${esc(t(v))}</option>`).join("")}</select></label>
     <label>${esc(t("checked"))}<input type="date" name="checked" required value="${esc(today())}"></label>
     <label>${esc(t("target"))}<input type="date" name="target" value="${esc(latest && latest.target ? latest.target : "")}"></label>
     <label>${esc(t("round"))}<select name="round"><option value="1">1</option><option value="2"${latest && latest.round === 2 ? " selected" : ""}>2</option></select></label>
     <label>${esc(t("note"))}<input name="note" maxlength="2000" size="30" value="${esc(row.note || "")}"></label>
-    <button class="primary" type="submit">${esc(t("save"))}</button>
+    <button class="primary" type="submit" aria-label="${esc(t("save_for", { id: row.label }))}">${esc(t("save"))}</button>
   </form>`;
 }
 
@@ -494,11 +614,38 @@ async function submitAnswer(ev, sheet) {
   try {
     await api("POST", "/checklist/answers", body);
     toast(t("saved"), true);
-    location.hash = "#/checklist/" + f.dataset.item;
+    const key = `item-${f.dataset.item}-${f.dataset.scope}`;
+    history.replaceState(null, "", "#/checklist/" + f.dataset.item);
     await route();
+    // Keep the keyboard where it was: on the item just answered.
+    const s = document.getElementById(key);
+    const sum = s && s.querySelector("details.answer-box > summary");
+    if (sum) sum.focus();
   } catch (e) {
     toast(e.message);
     btn.disabled = false;
+  }
+}
+
+/* The append-only answer history of one item, fetched when its <details> opens. */
+async function showHistory(el, sheet) {
+  const body = el.querySelector(".history-body");
+  body.innerHTML = `<p class="muted">${esc(t("loading"))}</p>`;
+  const p = new URLSearchParams();
+  if (sheet.sheet === "vendor" && me.user.role !== "vendor") p.set("vendor", sheet.vendor);
+  try {
+    const h = await api("GET", "/checklist/history/" + encodeURIComponent(el.dataset.history) + (p.toString() ? "?" + p : ""));
+    if (!h.entries.length) { body.innerHTML = `<p class="muted">${esc(t("none"))}</p>`; return; }
+    const label = { yes: t("yes"), no: t("no"), na: t("na") };
+    body.innerHTML = `<table><caption class="sr-only">${esc(t("history"))} ${esc(h.label)}</caption><thead><tr>
+      <th scope="col">${esc(t("at"))}</th><th scope="col">${esc(t("actor"))}</th><th scope="col">${esc(t("answer"))}</th>
+      <th scope="col">${esc(t("checked"))}</th><th scope="col">${esc(t("target"))}</th><th scope="col">${esc(t("round"))}</th>
+      <th scope="col">${esc(t("scope"))}</th><th scope="col">${esc(t("note"))}</th></tr></thead><tbody>
+      ${h.entries.map((e) => `<tr><td>${esc(e.recorded_at)}</td><td>${esc(e.answerer)}</td><td class="a-${esc(e.answer)}">${esc(label[e.answer] || e.answer)}</td>
+        <td>${esc(e.checked)}</td><td>${esc(e.target || "")}</td><td>${esc(e.round)}</td><td>${esc(e.scope)}</td><td>${esc(e.note)}</td></tr>`).join("")}
+      </tbody></table>`;
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 401)) body.innerHTML = `<p class="conflict">${esc(e.message)}</p>`;
   }
 }
 
@@ -513,12 +660,38 @@ function bindSheet() {
   });
 }
 
+/* Runs a long operation as a server job and shows its progress in `box` (a <progress> bar,
+ * the phase and the seconds elapsed) until it ends: polled every 0.5 s, for at most 10 min. */
+async function runJob(body, box) {
+  const job0 = await api("POST", "/jobs", body);
+  const show = (j) => {
+    box.hidden = false;
+    box.innerHTML = `<progress max="${j.steps}" value="${j.state === "queued" ? 0 : j.step}" aria-label="${esc(t("progress_label"))}"></progress>
+      <span>${esc(t("job_step", { step: j.step, steps: j.steps }))} — ${esc(j.phase)} (${esc(t("elapsed", { n: j.elapsed }))})</span>`;
+  };
+  let j = job0;
+  show(j);
+  const deadline = Date.now() + 600000;
+  for (let i = 0; i < 1200 && (j.state === "queued" || j.state === "running") && Date.now() < deadline; i++) {
+    await new Promise((res) => setTimeout(res, 500));
+    j = await api("GET", "/jobs/" + j.id);
+    show(j);
+  }
+  if (j.state === "failed") throw new Error(j.message || "failed");
+  if (j.state !== "done") throw new Error(t("job_timeout"));
+  return j;
+}
+
 async function download(btn) {
-  const name = btn.dataset.report;
-  btn.disabled = true;
-  busy(true, t("generating"));
+  const [file, query] = btn.dataset.report.split("?");
+  const body = { kind: "report", file };
+  const enc = new URLSearchParams(query || "").get("encoding");
+  if (enc) body.encoding = enc;
+  const box = $("#job-status");
+  document.querySelectorAll("[data-report]").forEach((b) => { b.disabled = true; });
   try {
-    const r = await fetch("/api/v1/reports/" + name, { credentials: "same-origin" });
+    const j = await runJob(body, box);
+    const r = await fetch(j.url, { credentials: "same-origin" });
     if (!r.ok) {
       let msg = "HTTP " + r.status;
       try { msg = (await r.json()).message; } catch (e) { /* keep the status */ }
@@ -527,15 +700,17 @@ async function download(btn) {
     const blob = await r.blob();
     const a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
-    a.download = name.split("?")[0];
+    a.download = file;
     document.body.appendChild(a);
     a.click();
     setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    box.innerHTML = `<span>✓ ${esc(t("job_done", { file }))}</span>`;
   } catch (e) {
-    toast(e.message);
+    box.innerHTML = `<span class="overdue">${esc(e.message)}</span>`;
+    if (!(e instanceof ApiError && e.status === 401)) toast(e.message);
   } finally {
-    busy(false);
-    btn.disabled = false;
+    document.querySelectorAll("[data-report]").forEach((b) => { b.disabled = false; });
+    btn.focus();
   }
 }
 
@@ -551,6 +726,9 @@ document.addEventListener("DOMContentLoaded", () => {
     location.hash = "";
     renderLogin();
   });
-  window.addEventListener("hashchange", route);
+  window.addEventListener("hashchange", () => {
+    focusMain = !/^#\/checklist\/./.test(location.hash);
+    route().finally(() => { focusMain = false; });
+  });
   route();
 });

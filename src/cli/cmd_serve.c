@@ -47,6 +47,7 @@ int mm_cli_serve(mm_ws *ws, const char *listen, const char *cert, const char *ke
     c.cert_path = cert ? cert : sc.cert[0] ? sc.cert : NULL;
     c.key_path = key ? key : sc.key[0] ? sc.key : NULL;
     c.threads = threads;
+    c.eval_unused_days = ws->unused_account_days;
     if (mm_web_serve(&c, ws->st, ws->cat, ws->default_version, ws->dir, &err) != MM_OK)
         return mm_cli_fail(&err);
     return MM_EXIT_OK;

@@ -182,6 +182,13 @@ int mm_cmd_user(const mm_globals *g, int argc, char **argv)
         return mm_cli_usage("user", "user add|passwd|disable|enable|list|totp");
     if (mm_ws_open(g, &ws, &err) != MM_OK)
         return mm_cli_fail(&err);
+    /* Seal secrets left in clear by older versions. A missing or wrong key is reported but does
+     * not stop the command: `user totp NAME --reset` is how one recovers from a lost key. */
+    if (mm_web_totp_migrate(ws.st, NULL, &err) != MM_OK) {
+        fprintf(stderr, "mamori user: 警告 (warning): %s%s%s\n", err.file[0] ? err.file : "",
+                err.file[0] ? ": " : "", err.msg);
+        mm_error_clear(&err);
+    }
     if (strcmp(argv[1], "add") == 0) {
         code = user_add(&ws, argc - 1, argv + 1);
     } else if (strcmp(argv[1], "passwd") == 0) {

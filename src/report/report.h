@@ -90,6 +90,7 @@ typedef struct mm_report_set {
     mm_report *reports;   /* [0] is the hospital sheet, then one per vendor (name order) */
     size_t nreports;
     mm_finding_list findings; /* open findings of the evaluators: the evidence appendix */
+    int vendor_only; /* one vendor's sheet alone: no hospital sheet, no findings, no appendix */
 } mm_report_set;
 
 /*
@@ -99,6 +100,14 @@ typedef struct mm_report_set {
  */
 mm_rc mm_report_set_build(mm_store *st, const mm_catalog *cat, int version,
                           const char *only_vendor, mm_report_set **out, mm_error *err);
+/*
+ * The set a vendor may be given: only that vendor's 事業者確認用 sheet (reports[0]), without
+ * the hospital sheet, other vendors or the evaluators' findings; the writers leave out the
+ * evidence appendix (vendor_only is set). MM_ERR_NOTFOUND when the vendor does not exist or
+ * the version has no vendor sheet. OUT: *out.
+ */
+mm_rc mm_report_set_build_vendor(mm_store *st, const mm_catalog *cat, int version,
+                                 const char *vendor, mm_report_set **out, mm_error *err);
 void mm_report_set_free(mm_report_set **set);
 
 typedef enum { MM_REPORT_XLSX, MM_REPORT_PDF, MM_REPORT_HTML, MM_REPORT_CSV } mm_report_format;

@@ -213,7 +213,7 @@ mm_rc mm_report_write_html(const mm_report_set *set, const char *path, mm_error 
         rc = mm_buf_addf(&b, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", style);
     for (size_t i = 0; i < set->nreports && rc == MM_OK; i++)
         rc = add_report(&b, set, &set->reports[i]);
-    if (rc == MM_OK)
+    if (rc == MM_OK && !set->vendor_only)
         rc = add_appendix(&b, set);
     if (rc == MM_OK)
         rc = mm_buf_adds(&b, "</body>\n</html>\n");

@@ -274,6 +274,54 @@ out:
     return rc;
 }
 
+mm_rc mm_report_set_build_vendor(mm_store *st, const mm_catalog *cat, int version,
+                                 const char *vendor, mm_report_set **out, mm_error *err)
+{
+    const mm_sheet *vend = mm_catalog_sheet(cat, version, MM_SHEET_VENDOR);
+    mm_report_set *set = NULL;
+    char **vendors = NULL;
+    size_t nvendors = 0;
+    mm_rc rc = MM_OK;
+
+    *out = NULL;
+    if (!vend) {
+        rc = mm_error_set(err, MM_ERR_NOTFOUND, NULL, 0, 0,
+                          "%d年度版の事業者確認用チェックリストはありません (no vendor sheet for "
+                          "version %d)",
+                          version, version);
+        goto out;
+    }
+    if (!vendor || !*vendor) {
+        rc = mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+                          "事業者名が必要です (a vendor name is required)");
+        goto out;
+    }
+    set = mm_xcalloc(1, sizeof(*set));
+    set->version = version;
+    set->vendor_only = 1;
+    set->today = mm_date_today();
+    mm_date_slash(&set->today, set->generated);
+    if ((rc = mm_fy_wareki(version, set->fy_label, sizeof(set->fy_label))) != MM_OK) {
+        mm_error_set(err, rc, NULL, 0, 0, "年度を和暦にできません (bad version %d)", version);
+        goto out;
+    }
+    if ((rc = mm_facility_get(st, &set->facility, err)) != MM_OK ||
+        (rc = pick_vendors(st, vendor, &vendors, &nvendors, err)) != MM_OK)
+        goto out;
+    set->reports = mm_xcalloc(1, sizeof(*set->reports));
+    set->nreports = 1;
+    if ((rc = build_report(st, vend, vendors[0], &set->today, &set->reports[0], err)) != MM_OK)
+        goto out;
+    *out = set;
+    set = NULL;
+out:
+    for (size_t i = 0; i < nvendors; i++)
+        free(vendors[i]);
+    free(vendors);
+    mm_report_set_free(&set);
+    return rc;
+}
+
 void mm_report_set_free(mm_report_set **setp)
 {
     mm_report_set *set;

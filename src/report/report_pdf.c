@@ -441,7 +441,8 @@ static int layout_all(pdf_ctx *p)
         end_page(p);
         p->tab = NULL;
     }
-    layout_appendix(p);
+    if (!p->set->vendor_only)
+        layout_appendix(p);
     return p->page;
 }
 

@@ -428,7 +428,7 @@ mm_rc mm_report_write_xlsx(const mm_report_set *set, const char *path, mm_error 
         }
         write_sheet(&x, ws, set, &set->reports[i]);
     }
-    if (x.lerr == LXW_NO_ERROR) {
+    if (x.lerr == LXW_NO_ERROR && !set->vendor_only) {
         lxw_worksheet *ws = workbook_add_worksheet(x.wb, MM_REPORT_APPENDIX_TITLE);
         if (ws)
             write_appendix(&x, ws, set);

@@ -332,3 +332,53 @@ int mm_api_findings(mm_req *r)
     mm_finding_list_release(&l);
     return 200;
 }
+
+/* The append-only history of one item's answers (who, when, answer, dates, note), oldest
+ * first, as `mamori answers history`. Vendor users see only their own sheet's history. */
+int mm_api_history(mm_req *r)
+{
+    const char *sheet_s = mm_req_query(r, "sheet"), *vendor = mm_req_query(r, "vendor");
+    mm_sheet_kind sheet = MM_SHEET_HOSPITAL;
+    const mm_sheet *sh;
+    const mm_item *it;
+    mm_answer_list l = {0};
+    int version = req_version(r);
+    mm_error err;
+
+    mm_error_clear(&err);
+    if (!version)
+        return mm_req_error(r, 400, "invalid", "version は 2025 のような年度です (bad version)");
+    if (sheet_s && mm_sheet_parse(sheet_s, &sheet) != MM_OK)
+        return mm_req_error(r, 400, "invalid", "sheet は hospital か vendor です (bad sheet)");
+    if (vendor && *vendor)
+        sheet = MM_SHEET_VENDOR;
+    if (r->user.role == MM_ROLE_VENDOR) {
+        if ((sheet_s && sheet != MM_SHEET_VENDOR) ||
+            (vendor && *vendor && strcmp(vendor, r->user.vendor) != 0))
+            return mm_req_error(r, 403, "forbidden",
+                                "自社の事業者確認用シートの履歴だけを表示できます "
+                                "(vendors see only their own sheet's history)");
+        sheet = MM_SHEET_VENDOR;
+        vendor = r->user.vendor;
+    }
+    if (!(sh = mm_catalog_sheet(r->web->cat, version, sheet)))
+        return mm_req_error(r, 404, "not_found", "その年度・シートはありません (no such sheet)");
+    if (!(it = mm_sheet_item(sh, r->params[0])))
+        return mm_req_error(r, 404, "not_found", "その項番はありません (no such item)");
+    if (mm_answers_history(r->web->st, version, sheet, vendor && *vendor ? vendor : NULL, it->id,
+                           &l, &err) != MM_OK)
+        return mm_req_fail(r, &err);
+    mm_buf_addf(&r->out, "{\"version\":%d,\"sheet\":\"%s\",\"item\":\"%s\",\"label\":", version,
+                mm_sheet_name(sheet), it->id);
+    mm_jstr(&r->out, it->label);
+    mm_buf_adds(&r->out, ",\"entries\":[");
+    for (size_t i = 0; i < l.n; i++) {
+        char *j = mm_answer_to_json(&l.v[i]);
+        mm_buf_adds(&r->out, i ? ",\n" : "\n");
+        mm_buf_adds(&r->out, j);
+        free(j);
+    }
+    mm_buf_adds(&r->out, "]}\n");
+    mm_answer_list_release(&l);
+    return 200;
+}

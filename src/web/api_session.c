@@ -8,17 +8,24 @@
 #include "audit.h"
 #include "web_int.h"
 
+/* Audits a login or logout with the source address. */
 static void audit_session(mm_req *r, const char *action)
 {
     char entity[256];
+    mm_buf after;
 
     mm_snprintf(entity, sizeof(entity), "user:%s", r->user.name);
-    if (mm_store_begin(r->web->st, NULL) != MM_OK)
-        return;
-    if (mm_audit_append(r->web->st, r->user.name, action, entity, NULL, NULL, NULL, NULL) !=
-            MM_OK ||
-        mm_store_commit(r->web->st, NULL) != MM_OK)
-        mm_store_rollback(r->web->st);
+    mm_buf_init(&after, 0);
+    mm_buf_adds(&after, "{\"addr\":");
+    mm_jstr(&after, r->addr);
+    mm_buf_addc(&after, '}');
+    if (mm_store_begin(r->web->st, NULL) == MM_OK) {
+        if (mm_audit_append(r->web->st, r->user.name, action, entity, NULL, mm_buf_str(&after),
+                            NULL, NULL) != MM_OK ||
+            mm_store_commit(r->web->st, NULL) != MM_OK)
+            mm_store_rollback(r->web->st);
+    }
+    mm_buf_release(&after);
 }
 
 static void set_cookie(mm_req *r, const char *value, int clear)
@@ -51,6 +58,7 @@ int mm_api_login(mm_req *r)
     mm_web_login l;
     long retry = 0;
     int enrol = 0, status = 200;
+    mm_login_fail why = MM_LOGIN_FAIL_PASSWORD;
     mm_error err;
 
     mm_error_clear(&err);
@@ -64,6 +72,8 @@ int mm_api_login(mm_req *r)
     pthread_mutex_lock(&w->lock);
     if (mm_throttle_check(w->st, ukey, &retry, &err) != MM_OK ||
         mm_throttle_check(w->st, akey, &retry, &err) != MM_OK) {
+        if (err.rc == MM_ERR_DENIED)
+            mm_login_audit_fail(w, name, r->addr, MM_LOGIN_FAIL_THROTTLED);
         pthread_mutex_unlock(&w->lock);
         if (err.rc != MM_ERR_DENIED)
             return mm_req_fail(r, &err);
@@ -75,13 +85,19 @@ int mm_api_login(mm_req *r)
     }
     pthread_mutex_unlock(&w->lock);
 
-    if (!mm_web_login_password_ok(&l, pw))
+    if (!mm_web_login_password_ok(&l, pw)) {
         mm_error_set(&err, MM_ERR_DENIED, NULL, 0, 0, MM_WEB_LOGIN_DENIED);
+        why = !l.found     ? MM_LOGIN_FAIL_UNKNOWN
+              : l.disabled ? MM_LOGIN_FAIL_DISABLED
+                           : MM_LOGIN_FAIL_PASSWORD;
+    }
 
     pthread_mutex_lock(&w->lock);
-    if (err.rc == MM_OK)
-        mm_web_login_finish(w->st, &l, code, &r->user, &enrol, &err);
+    if (err.rc == MM_OK &&
+        mm_web_login_finish(w->st, &l, code, &r->user, &enrol, &err) == MM_ERR_DENIED)
+        why = MM_LOGIN_FAIL_CODE;
     if (err.rc == MM_ERR_DENIED) {
+        mm_login_audit_fail(w, name, r->addr, why);
         mm_throttle_fail(w->st, ukey, MM_THROTTLE_USER_LIMIT, NULL);
         mm_throttle_fail(w->st, akey, MM_THROTTLE_ADDR_LIMIT, NULL);
         status = mm_req_error(r, 401, "invalid_credentials", MM_WEB_LOGIN_DENIED);

@@ -245,6 +245,7 @@ static int dispatch_api(mm_req *r)
     if (route->flags & MM_RF_NOLOCK)
         return route->fn(r);
     pthread_mutex_lock(&r->web->lock);
+    mm_login_audit_flush(r->web, mm_now_unix(), 0);
     status = route->fn(r);
     pthread_mutex_unlock(&r->web->lock);
     return status;
@@ -382,6 +383,17 @@ mm_rc mm_web_serve(const mm_web_config *c, mm_store *st, const mm_catalog *cat, 
     if ((rc = parse_listen(c->listen, &sa, &v6, err)) != MM_OK)
         return rc;
     {
+        int sealed = 0;
+        /* TOTP secrets: seal any left in clear, and refuse to start with a missing or wrong key
+         * rather than fail every admin's login later. */
+        if ((rc = mm_web_totp_migrate(st, &sealed, err)) != MM_OK)
+            return rc;
+        if (sealed)
+            fprintf(stderr,
+                    "mamori serve: TOTP の秘密 %d 件を暗号化しました (sealed %d TOTP secrets)\n",
+                    sealed, sealed);
+    }
+    {
         const char *root = c->web_root ? c->web_root : getenv("MAMORI_WEB");
         if (!root || !*root)
             root = MM_WEB_DIR;
@@ -399,6 +411,8 @@ mm_rc mm_web_serve(const mm_web_config *c, mm_store *st, const mm_catalog *cat, 
         w.tls = 1;
     }
     pthread_mutex_init(&w.lock, NULL);
+    pthread_mutex_init(&w.jobs_lock, NULL);
+    pthread_mutex_init(&w.report_lock, NULL);
     threads = c->threads > 0 ? c->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1 || threads > 64)
         threads = 2;
@@ -443,11 +457,15 @@ mm_rc mm_web_serve(const mm_web_config *c, mm_store *st, const mm_catalog *cat, 
             break;
     fprintf(stderr, "mamori serve: stopping\n");
     MHD_stop_daemon(d);
+    mm_web_jobs_release(&w); /* waits for running jobs: they use the store */
+    mm_login_audit_flush(&w, mm_now_unix(), 1);
     mm_web_cache_release(&w);
     sqlite3_finalize(w.q_session);
     sqlite3_finalize(w.q_data_version);
     rc = MM_OK;
 out_mutex:
+    pthread_mutex_destroy(&w.jobs_lock);
+    pthread_mutex_destroy(&w.report_lock);
     pthread_mutex_destroy(&w.lock);
 out:
     if (key) {

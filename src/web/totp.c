@@ -95,7 +95,8 @@ static mm_rc new_secret(mm_store *st, const char *name, const char *sql, const c
                         const char *action, char **base32, char **uri, mm_error *err)
 {
     unsigned char raw[TOTP_SECRET_BYTES];
-    char hex[2 * TOTP_SECRET_BYTES + 1];
+    char hex[2 * TOTP_SECRET_BYTES + 1], sealed[256];
+    unsigned char key[32];
     mm_rc rc;
 
     *base32 = NULL;
@@ -105,11 +106,15 @@ static mm_rc new_secret(mm_store *st, const char *name, const char *sql, const c
         abort();
     randombytes_buf(raw, sizeof(raw));
     sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
-    rc = set_column(st, name, sql, hex, actor, action, err);
+    /* Only the sealed form is stored. */
+    if ((rc = mm_web_seal_key(st, 1, key, err)) == MM_OK &&
+        (rc = mm_web_seal(key, name, hex, sealed, sizeof(sealed), err)) == MM_OK)
+        rc = set_column(st, name, sql, sealed, actor, action, err);
     if (rc == MM_OK)
         rc = secret_strings(name, raw, sizeof(raw), base32, uri, err);
     sodium_memzero(raw, sizeof(raw));
     sodium_memzero(hex, sizeof(hex));
+    sodium_memzero(key, sizeof(key));
     return rc;
 }
 
@@ -187,7 +192,7 @@ mm_rc mm_web_totp_enrol_confirm(mm_store *st, const char *name, const char *code
                                 mm_error *err)
 {
     sqlite3_stmt *s = NULL;
-    char pending[128] = "";
+    char stored[256] = "", pending[256] = "";
     uint64_t counter = 0;
     long id = 0;
     mm_rc rc;
@@ -200,10 +205,12 @@ mm_rc mm_web_totp_enrol_confirm(mm_store *st, const char *name, const char *code
     mm_bind_text(s, 1, name);
     if (sqlite3_step(s) == SQLITE_ROW) {
         id = (long)sqlite3_column_int64(s, 0);
-        mm_strlcpy(pending, mm_col_text(s, 1), sizeof(pending));
+        mm_strlcpy(stored, mm_col_text(s, 1), sizeof(stored));
     }
     sqlite3_finalize(s);
     s = NULL;
+    if ((rc = mm_web_totp_open(st, name, stored, pending, sizeof(pending), err)) != MM_OK)
+        return rc;
     if (!pending[0])
         return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "登録中の確認コードがありません。最初からやり直してください "

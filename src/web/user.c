@@ -369,8 +369,8 @@ mm_rc mm_web_login_lookup(mm_store *st, const char *name, mm_web_login *l, mm_er
 
     memset(l, 0, sizeof(*l));
     if ((rc = mm_store_prepare(st,
-                               "SELECT id, pw_hash, coalesce(totp_secret, '') FROM web_user "
-                               "WHERE name = ? AND disabled = 0",
+                               "SELECT id, pw_hash, coalesce(totp_secret, ''), disabled FROM "
+                               "web_user WHERE name = ?",
                                &s, err)) != MM_OK)
         return rc;
     mm_bind_text(s, 1, name);
@@ -378,10 +378,11 @@ mm_rc mm_web_login_lookup(mm_store *st, const char *name, mm_web_login *l, mm_er
         l->found = 1;
         l->id = (long)sqlite3_column_int64(s, 0);
         mm_strlcpy(l->hash, mm_col_text(s, 1), sizeof(l->hash));
-        mm_strlcpy(l->secret, mm_col_text(s, 2), sizeof(l->secret));
+        rc = mm_web_totp_open(st, name, mm_col_text(s, 2), l->secret, sizeof(l->secret), err);
+        l->disabled = sqlite3_column_int(s, 3);
     }
     sqlite3_finalize(s);
-    return MM_OK;
+    return rc;
 }
 
 int mm_web_login_password_ok(const mm_web_login *l, const char *password)
@@ -392,7 +393,7 @@ int mm_web_login_password_ok(const mm_web_login *l, const char *password)
     pthread_once(&once, dummy_init);
     /* The same argon2id work whether the account exists or not. */
     ok = crypto_pwhash_str_verify(l->found ? l->hash : g_dummy, password, strlen(password)) == 0;
-    return ok && l->found;
+    return ok && l->found && !l->disabled;
 }
 
 mm_rc mm_web_login_finish(mm_store *st, mm_web_login *l, const char *code, mm_web_user *u,

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <time.h>
 
+#include "answer.h"
 #include "web_int.h"
 
 static const char *const role_names[MM_ROLE_COUNT] = {"admin", "assessor", "vendor", "viewer"};
@@ -104,4 +105,17 @@ void mm_web_user_json(mm_buf *b, const mm_web_user *u)
         mm_buf_adds(b, "null");
     mm_buf_addf(b, ",\"totp\":%s,\"disabled\":%s,\"created_at\":\"%s\"}",
                 u->totp ? "true" : "false", u->disabled ? "true" : "false", u->created_at);
+}
+
+int mm_req_vendor(mm_req *r, const char *name, long *id)
+{
+    mm_error err;
+
+    mm_error_clear(&err);
+    *id = 0;
+    if (mm_vendor_find(r->web->st, name, id, &err) == MM_OK && *id)
+        return 0;
+    if (err.rc != MM_OK && err.rc != MM_ERR_NOTFOUND)
+        return mm_req_fail(r, &err);
+    return mm_req_error(r, 404, "not_found", "その事業者は登録されていません (no such vendor)");
 }

@@ -72,6 +72,10 @@ mm_rc mm_web_totp_enrol_confirm(mm_store *st, const char *name, const char *code
 mm_rc mm_web_totp_enrol_now(mm_store *st, const char *name, const char *actor, char **base32,
                             char **uri, mm_error *err);
 mm_rc mm_web_totp_reset(mm_store *st, const char *name, const char *actor, mm_error *err);
+/* Seals TOTP secrets stored in clear by older versions (key: WORKSPACE/secrets/totp.key,
+ * created on first use) and checks that the key opens the sealed ones; run when a workspace
+ * is opened for `serve` and `user`. OUT: *sealed (may be NULL), how many were sealed now. */
+mm_rc mm_web_totp_migrate(mm_store *st, int *sealed, mm_error *err);
 /* The QR code of text as a standalone SVG document (black modules on white). Caller frees. */
 char *mm_web_qr_svg(const char *text);
 /* The QR code of text as terminal lines of UTF-8 half blocks. Caller frees. */
@@ -86,6 +90,7 @@ typedef struct mm_web_config {
     long session_idle;    /* seconds; default 1800 (MAMORI_SESSION_IDLE) */
     long session_max;     /* seconds; default 43200 (MAMORI_SESSION_MAX) */
     int threads;          /* worker threads; 0 = number of CPUs */
+    int eval_unused_days; /* evaluations started from the UI: [evaluate] unused_account_days */
 } mm_web_config;
 
 void mm_web_config_defaults(mm_web_config *c);

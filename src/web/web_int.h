@@ -44,8 +44,65 @@ typedef struct mm_web_cache_entry {
     unsigned long long used; /* for least-recently-used replacement */
 } mm_web_cache_entry;
 
+/* Failed-login auditing (login_audit.c): why a login failed. Never shown to the client. */
+typedef enum {
+    MM_LOGIN_FAIL_UNKNOWN = 0, /* no such account */
+    MM_LOGIN_FAIL_DISABLED,
+    MM_LOGIN_FAIL_PASSWORD,
+    MM_LOGIN_FAIL_CODE, /* TOTP code wrong, missing or replayed */
+    MM_LOGIN_FAIL_THROTTLED,
+    MM_LOGIN_FAIL_COUNT
+} mm_login_fail;
+
+#define MM_LOGIN_AUDIT_MAX_PER_WINDOW 32 /* entries written at once per window */
+typedef struct mm_login_audit_slot {
+    int used;
+    char user[65];
+    char addr[64];
+    int counts[MM_LOGIN_FAIL_COUNT]; /* failures after the first, for the summary */
+} mm_login_audit_slot;
+typedef struct mm_login_audit {
+    long window;       /* seconds; 60 unless MAMORI_LOGIN_AUDIT_WINDOW */
+    long window_start; /* unix time, 0 when nothing is pending */
+    int written;       /* first entries written in this window */
+    mm_login_audit_slot slots[MM_LOGIN_AUDIT_MAX_PER_WINDOW];
+    int overflow[MM_LOGIN_FAIL_COUNT]; /* failures of pairs beyond the slots */
+} mm_login_audit;
+
+/* A long operation run in a thread of its own (jobs.c). */
+typedef enum {
+    MM_JOB_FREE = 0,
+    MM_JOB_QUEUED,
+    MM_JOB_RUNNING,
+    MM_JOB_DONE,
+    MM_JOB_FAILED
+} mm_job_state;
+typedef enum { MM_JOB_REPORT = 0, MM_JOB_EVALUATE } mm_job_kind;
+#define MM_WEB_JOBS 8
+typedef struct mm_web mm_web;
+typedef struct mm_job {
+    mm_web *web;
+    char id[33];  /* random, 128 bits as hex */
+    long user_id; /* only its owner may see it */
+    char user[128];
+    mm_job_kind kind;
+    mm_job_state state;
+    int step, steps;        /* progress: step of steps done or under way */
+    char phase[96];         /* what it is doing, Japanese and English */
+    char message[512];      /* the error when failed */
+    int file;               /* report: index in the job file table */
+    int cp932;              /* report: CSV in CP932 */
+    int vendor_only;        /* report: a vendor user's own sheet alone */
+    char vendor[256];       /* report: the vendor (only, or the one vendor sheet for staff) */
+    long created, finished; /* unix seconds; finished 0 while running */
+    char *data;             /* the result (report bytes or evaluation JSON), owned */
+    size_t len;
+    pthread_t thread;
+    int joinable;
+} mm_job;
+
 /* The server's shared state. The store is used under `lock` (one connection, any thread). */
-typedef struct mm_web {
+struct mm_web {
     mm_web_config cfg;
     mm_store *st;
     const mm_catalog *cat;
@@ -58,7 +115,21 @@ typedef struct mm_web {
     unsigned long long cache_tick;
     sqlite3_stmt *q_session; /* hot statements, prepared once, used under the lock */
     sqlite3_stmt *q_data_version;
-} mm_web;
+    mm_login_audit login_audit;  /* used under the lock */
+    pthread_mutex_t jobs_lock;   /* guards jobs; taken after `lock`, never before it */
+    pthread_mutex_t report_lock; /* one report writer at a time (cairo, pango, libxlsxwriter);
+                                    taken after `lock` or alone, never before `lock` */
+    mm_job jobs[MM_WEB_JOBS];
+};
+void mm_web_jobs_release(mm_web *w);
+
+/* Records a failed login of user from addr (with the lock held): written to the audit trail
+ * at once for the first failure of the pair in a window, counted into a summary otherwise. */
+void mm_login_audit_fail(mm_web *w, const char *user, const char *addr, mm_login_fail why);
+/* Writes the summaries of a finished window (all: also of the current one, at shutdown). */
+void mm_login_audit_flush(mm_web *w, long now, int all);
+const char *mm_login_fail_name(mm_login_fail why);
+long mm_login_audit_window(void);
 
 /* The response cache (cache.c), used with the lock held. get copies a fresh entry for key
  * into r->out and returns 1; put stores r->out under key. */
@@ -171,6 +242,7 @@ mm_rc mm_throttle_clear(mm_store *st, const char *key, mm_error *err);
  * user, the TOTP code with replay refusal, whether an admin must enrol). */
 typedef struct mm_web_login {
     int found;
+    int disabled;
     long id;
     char hash[128];
     char secret[128]; /* TOTP secret (hex), "" when not enrolled */
@@ -195,6 +267,26 @@ mm_rc mm_web_password_verify(mm_store *st, long user_id, const char *password, m
 mm_rc mm_web_user_by_id(mm_store *st, long id, mm_web_user *u, mm_error *err);
 mm_rc mm_web_password_check(const char *name, const char *password, mm_error *err);
 
+/* Sealed TOTP secrets (seal.c). The key lives in WORKSPACE/secrets/totp.key (the directory of
+ * the database), 0600; seal_key creates it when create is set and no secret is sealed yet,
+ * and fails with a clear message (file named) when it is missing, readable by others or not
+ * 64 hex digits. seal/unseal turn a hex secret into "x1:<hex nonce+ciphertext>" and back, bound
+ * to the user name; unseal is MM_ERR_DENIED for a wrong key. totp_open returns the hex secret
+ * of a stored value (sealed or, from before sealing, clear). migrate seals every clear secret
+ * and checks the key opens the sealed ones (OUT: *sealed, how many were sealed now). */
+mm_rc mm_web_seal_key(mm_store *st, int create, unsigned char key[32], mm_error *err);
+int mm_web_sealed(const char *stored);
+mm_rc mm_web_seal(const unsigned char key[32], const char *name, const char *secret_hex, char *out,
+                  size_t outsz, mm_error *err);
+mm_rc mm_web_unseal(const unsigned char key[32], const char *name, const char *stored,
+                    char *hex_out, size_t outsz, mm_error *err);
+mm_rc mm_web_totp_open(mm_store *st, const char *name, const char *stored, char *hex_out,
+                       size_t outsz, mm_error *err);
+
+/* The id of a vendor by name; a 404 answer naming it when there is none. Returns 0 or the
+ * HTTP status written. */
+int mm_req_vendor(mm_req *r, const char *name, long *id);
+
 /* Handlers. */
 int mm_api_login(mm_req *r);
 int mm_api_logout(mm_req *r);
@@ -207,6 +299,10 @@ int mm_api_dashboard(mm_req *r);
 int mm_api_checklist(mm_req *r);
 int mm_api_answer(mm_req *r);
 int mm_api_findings(mm_req *r);
+int mm_api_history(mm_req *r);
+int mm_api_job_start(mm_req *r);
+int mm_api_job(mm_req *r);
+int mm_api_job_file(mm_req *r);
 int mm_api_evidence(mm_req *r);
 int mm_api_report(mm_req *r);
 int mm_api_users(mm_req *r);

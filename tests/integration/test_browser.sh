@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser test: headless Chromium (Debian's chromium) driven by playwright-core from npm walks
 # the web UI of the demo hospital: log in with TOTP, answer an item, see the conflict marker,
-# download the XLSX. Installs playwright-core into tests/browser/node_modules when missing.
+# download the XLSX (through a job with progress), then a keyboard-only walk at 1366×768 (log
+# in with TOTP, reach the checklist from the menu, answer an item) with its screenshots. Installs playwright-core into tests/browser/node_modules when missing.
 # Screenshots and the downloaded report are kept in tests/artifacts/browser/.
 set -euo pipefail
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "answer.h"
+#include "audit.h"
 #include "web_int.h"
 
 typedef struct fixture {
@@ -49,6 +50,10 @@ static int teardown(void **state)
         mm_snprintf(path, sizeof(path), "%s%s", f->db, suffix[i]);
         unlink(path);
     }
+    mm_snprintf(path, sizeof(path), "%s/secrets/totp.key", f->dir);
+    unlink(path);
+    mm_snprintf(path, sizeof(path), "%s/secrets", f->dir);
+    rmdir(path);
     rmdir(f->dir);
     free(f);
     return 0;
@@ -208,6 +213,112 @@ static void test_totp_replay(void **state)
     free(pw);
 }
 
+static void test_totp_sealed(void **state)
+{
+    fixture *f = *state;
+    unsigned char key[32], other[32];
+    char sealed[256], hex[129], *pw = NULL, *b32 = NULL, *uri = NULL;
+    const char *secret = "3132333435363738393031323334353637383930";
+    sqlite3_stmt *s = NULL;
+    mm_error err;
+
+    mm_error_clear(&err);
+    /* No key and nothing sealed: created on first use, then read back the same. */
+    assert_int_equal(mm_web_seal_key(f->st, 0, key, &err), MM_ERR_NOTFOUND);
+    assert_int_equal(mm_web_seal_key(f->st, 1, key, &err), MM_OK);
+    assert_int_equal(mm_web_seal_key(f->st, 0, other, &err), MM_OK);
+    assert_memory_equal(key, other, sizeof(key));
+    assert_int_equal(mm_web_seal(key, "root", secret, sealed, sizeof(sealed), &err), MM_OK);
+    assert_true(mm_web_sealed(sealed));
+    assert_null(strstr(sealed, secret));
+    assert_int_equal(mm_web_unseal(key, "root", sealed, hex, sizeof(hex), &err), MM_OK);
+    assert_string_equal(hex, secret);
+    /* Bound to the user name and the key; a damaged value is a parse error. */
+    assert_int_equal(mm_web_unseal(key, "mallory", sealed, hex, sizeof(hex), &err), MM_ERR_DENIED);
+    other[0] ^= 1;
+    assert_int_equal(mm_web_unseal(other, "root", sealed, hex, sizeof(hex), &err), MM_ERR_DENIED);
+    sealed[10] = 'q';
+    assert_int_equal(mm_web_unseal(key, "root", sealed, hex, sizeof(hex), &err), MM_ERR_PARSE);
+    /* Enrolment stores the sealed form; a clear value from before is sealed by migrate. */
+    assert_int_equal(mm_web_user_add(f->st, "root", MM_ROLE_ADMIN, NULL, "t", &pw, &err), MM_OK);
+    assert_int_equal(mm_web_totp_enrol_now(f->st, "root", "t", &b32, &uri, &err), MM_OK);
+    assert_int_equal(mm_store_prepare(f->st, "UPDATE web_user SET totp_secret = ?", &s, &err),
+                     MM_OK);
+    mm_bind_text(s, 1, secret);
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    {
+        int n = 0;
+        assert_int_equal(mm_web_totp_migrate(f->st, &n, &err), MM_OK);
+        assert_int_equal(n, 1);
+        assert_int_equal(mm_web_totp_migrate(f->st, &n, &err), MM_OK);
+        assert_int_equal(n, 0);
+    }
+    assert_int_equal(mm_store_prepare(f->st, "SELECT totp_secret FROM web_user", &s, &err), MM_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_true(mm_web_sealed(mm_col_text(s, 0)));
+    assert_int_equal(mm_web_totp_open(f->st, "root", mm_col_text(s, 0), hex, sizeof(hex), &err),
+                     MM_OK);
+    assert_string_equal(hex, secret);
+    sqlite3_finalize(s);
+    free(pw);
+    free(b32);
+    free(uri);
+}
+
+/* Counts audit entries of an action. */
+static long audit_count(mm_store *st, const char *action)
+{
+    sqlite3_stmt *s = NULL;
+    long n = -1;
+    mm_error err;
+
+    mm_error_clear(&err);
+    assert_int_equal(mm_store_prepare(st, "SELECT count(*) FROM audit WHERE action = ?", &s, &err),
+                     MM_OK);
+    mm_bind_text(s, 1, action);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
+static void test_login_audit_limits(void **state)
+{
+    fixture *f = *state;
+    mm_web *w = mm_xcalloc(1, sizeof(*w));
+    char name[32];
+
+    w->st = f->st;
+    /* One entry per (account, address) pair in a window, however many failures. */
+    for (int i = 0; i < 50; i++)
+        mm_login_audit_fail(w, "root", "10.0.0.1", MM_LOGIN_FAIL_PASSWORD);
+    mm_login_audit_fail(w, "root", "10.0.0.2", MM_LOGIN_FAIL_THROTTLED);
+    assert_int_equal(audit_count(f->st, "session.login_failed"), 2);
+    /* Many names: at most MM_LOGIN_AUDIT_MAX_PER_WINDOW entries at once, the rest counted. */
+    for (int i = 0; i < 200; i++) {
+        mm_snprintf(name, sizeof(name), "guess%d", i);
+        mm_login_audit_fail(w, name, "10.0.0.3", MM_LOGIN_FAIL_UNKNOWN);
+    }
+    assert_int_equal(audit_count(f->st, "session.login_failed"), MM_LOGIN_AUDIT_MAX_PER_WINDOW);
+    /* Not flushed before the window ends; then one summary for root@10.0.0.1 and one overflow. */
+    mm_login_audit_flush(w, w->login_audit.window_start + w->login_audit.window - 1, 0);
+    assert_int_equal(audit_count(f->st, "session.login_failed"), MM_LOGIN_AUDIT_MAX_PER_WINDOW);
+    mm_login_audit_flush(w, w->login_audit.window_start + w->login_audit.window, 0);
+    assert_int_equal(audit_count(f->st, "session.login_failed"), MM_LOGIN_AUDIT_MAX_PER_WINDOW + 2);
+    assert_int_equal(w->login_audit.window_start, 0);
+    {
+        mm_audit_report rep;
+        mm_error err;
+        mm_error_clear(&err);
+        mm_audit_report_init(&rep);
+        assert_int_equal(mm_audit_verify(f->st, &rep, &err), MM_OK);
+        mm_audit_report_release(&rep);
+    }
+    assert_string_equal(mm_login_fail_name(MM_LOGIN_FAIL_CODE), "wrong_code");
+    free(w);
+}
+
 static void test_throttle(void **state)
 {
     fixture *f = *state;
@@ -235,6 +346,8 @@ int main(void)
         cmocka_unit_test(test_body_parse),
         cmocka_unit_test_setup_teardown(test_users_and_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_totp_replay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_totp_sealed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_login_audit_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_throttle, setup, teardown),
     };
     setenv("MAMORI_TODAY", "2025-12-01", 1);
