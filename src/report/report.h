@@ -79,6 +79,7 @@ typedef struct mm_report {
     mm_report_row *rows;
     size_t nrows;
     mm_report_summary summary;
+    char audit_anchor[96]; /* "SEQ:HASH" of the audit trail's head when built ("" if empty) */
 } mm_report;
 
 typedef struct mm_report_set {

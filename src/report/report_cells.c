@@ -134,6 +134,10 @@ size_t mm_report_summary_lines(const mm_report *r, mm_report_kv out[MM_REPORT_MA
     kv_count(&out[n++], "対応中（対応目標日前）", s->targets_open, "");
     if (mm_report_ncols(r) > MM_RCOL_OFFICIAL)
         kv_count(&out[n++], "証拠との矛盾", s->conflicts, " 件");
+    if (r->audit_anchor[0])
+        mm_strlcpy(kv_start(&out[n++], "監査記録の控え",
+                            "監査記録の控え（mamori audit verify --anchor で照合）"),
+                   r->audit_anchor, sizeof(out->val));
     for (int i = 0; i < s->ndeadlines && n < MM_REPORT_MAX_KV; i++) {
         const mm_report_deadline *d = &s->deadlines[i];
         const char *dl = d->item->deadline_label;

@@ -5,6 +5,7 @@
  * overdue 対応目標日, the summary and the checklist's own deadlines) are computed here and
  * nowhere else.
  */
+#include "audit.h"
 #include "report.h"
 #include "text.h"
 
@@ -216,6 +217,21 @@ out:
     return rc;
 }
 
+/* The audit trail's head as an anchor printed in the hospital sheet's summary: whoever keeps
+ * the printout can later prove with `mamori audit verify --anchor` that the trail up to it is
+ * unchanged. */
+static mm_rc set_anchor(mm_store *st, mm_report *r, mm_error *err)
+{
+    long seq;
+    char at[21], hash[65];
+    mm_rc rc = mm_audit_head(st, &seq, at, hash, err);
+
+    r->audit_anchor[0] = '\0';
+    if (rc == MM_OK && seq > 0)
+        snprintf(r->audit_anchor, sizeof(r->audit_anchor), "%ld:%s", seq, hash);
+    return rc;
+}
+
 mm_rc mm_report_set_build(mm_store *st, const mm_catalog *cat, int version, const char *only_vendor,
                           mm_report_set **out, mm_error *err)
 {
@@ -259,6 +275,8 @@ mm_rc mm_report_set_build(mm_store *st, const mm_catalog *cat, int version, cons
         (rc = mm_findings_list(st, NULL, 0, &set->findings, err)) != MM_OK)
         goto out;
     fill_verdicts(&set->reports[0], &set->findings);
+    if ((rc = set_anchor(st, &set->reports[0], err)) != MM_OK)
+        goto out;
     for (size_t i = 0; i < nvendors; i++) {
         rc = build_report(st, vend, vendors[i], &set->today, &set->reports[1 + i], err);
         if (rc != MM_OK)

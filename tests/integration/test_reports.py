@@ -80,6 +80,25 @@ class ReportTest(MamoriCase):
         for x in f211:
             self.assertNotIn("なし", x["reason"]["en"])
 
+    def test_reports_carry_the_audit_anchor(self):
+        """The hospital sheet's summary prints the audit trail's head; the printout can later
+        prove the trail up to it unchanged."""
+        page = open(os.path.join(self.reports, "checklist.html"), encoding="utf-8").read()
+        m = re.search(r"(\d+:[0-9a-f]{64})", page)
+        self.assertTrue(m, "no audit anchor in the HTML report")
+        anchor = m.group(1)
+        self.assertIn("監査記録の控え", page)
+        pdf = subprocess.run(["pdftotext", os.path.join(self.reports, "checklist.pdf"), "-"],
+                             capture_output=True, check=True).stdout.decode()
+        self.assertIn(anchor, pdf)
+        from openpyxl import load_workbook
+        wb = load_workbook(os.path.join(self.reports, "checklist.xlsx"))
+        cells = [str(c) for r in wb["医療機関確認用"].iter_rows(values_only=True) for c in r if c]
+        self.assertIn(anchor, cells)
+        self.ok("audit", "verify", "--anchor", anchor)
+        self.sql("UPDATE audit SET actor = 'mallory' WHERE seq = 1")
+        self.assertEqual(self.mm("audit", "verify", "--anchor", anchor).code, 5)
+
     def test_xlsx_cells(self):
         from openpyxl import load_workbook
         wb = load_workbook(os.path.join(self.reports, "checklist.xlsx"))
