@@ -252,6 +252,41 @@ void mm_rules_free(mm_rules **r);
  * 1 allowed, 0 not, -1 the device has no allow-list. */
 int mm_rules_source_allowed(const mm_rules *r, mm_sv device, mm_sv src);
 
+/* ---- stored alerts: listing and review ------------------------------------------------------ */
+
+typedef struct mm_alert_filter {
+    const char *rule; /* NULL: any */
+    int open_only;    /* only alerts nobody reviewed */
+    int min_severity; /* 0 low, 1 medium, 2 high, 3 critical */
+    long long id;     /* 0: any */
+    long limit;       /* 0: 1000 */
+} mm_alert_filter;
+
+/* One alert row; the strings live until the callback returns. */
+typedef struct mm_alert_row {
+    long long id, count;
+    const char *rule, *severity, *subject, *first_at, *last_at;
+    const char *title_ja, *title_en, *detail_ja, *detail_en, *events_json;
+    int reviewed;
+    const char *reviewed_at, *reviewed_by, *review_note;
+} mm_alert_row;
+
+typedef int (*mm_alert_fn)(void *arg, const mm_alert_row *row); /* non-zero stops */
+
+#define MM_ALERT_NOTE_MAX 2000
+
+/* "low".."critical" → 0..3, else -1. */
+int mm_alert_severity_parse(const char *s);
+/* Alerts newest first. */
+mm_rc mm_alerts_each(mm_store *st, const mm_alert_filter *f, mm_alert_fn fn, void *arg,
+                     mm_error *err);
+/* One row as a JSON object (the shape `mamori alerts --json` and the API print). */
+void mm_alert_row_json(mm_buf *b, const mm_alert_row *a);
+/* Records that actor reviewed alerts ids[0..n) with note: all or nothing, one audit entry each;
+ * MM_ERR_NOTFOUND (nothing recorded) when an ID does not exist. */
+mm_rc mm_alerts_review(mm_store *st, const long long *ids, size_t n, const char *note,
+                       const char *actor, mm_error *err);
+
 /* ---- the monthly VPN access audit -------------------------------------------------------- */
 
 /* Builds the VPN access audit of [since, until) — per user: sessions, first and last, sources,

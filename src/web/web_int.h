@@ -310,6 +310,8 @@ int mm_api_user_add(mm_req *r);
 int mm_api_user_update(mm_req *r);
 int mm_api_audit(mm_req *r);
 int mm_api_facility(mm_req *r);
+int mm_api_alerts(mm_req *r);
+int mm_api_alerts_review(mm_req *r);
 
 /* Appends a string as JSON. */
 #define mm_jstr(b, s) mm_buf_add_json_str((b), (s))
