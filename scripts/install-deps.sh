@@ -15,11 +15,11 @@ build_pkgs=(
     libsqlite3-dev libjansson-dev libsodium-dev libinih-dev
     libxlsxwriter-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk
     libmicrohttpd-dev libgnutls28-dev liboath-dev libqrencode-dev
-    libzstd-dev
+    libzstd-dev librelp-dev
 )
 check_pkgs=(
     libcmocka-dev python3 python3-openpyxl poppler-utils sqlite3 clang
-    chromium openssl zstd
+    chromium openssl zstd rsyslog rsyslog-relp
 )
 # The browser tests install playwright-core with npm; a machine that already has Node.js with
 # npm (e.g. from NodeSource) keeps it, otherwise Debian's nodejs and npm are installed.

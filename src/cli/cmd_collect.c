@@ -1,7 +1,8 @@
 /*
- * `mamori collect`: the syslog collector in the foreground, for a small hospital that wants
- * no other daemon, and for the benchmark against rsyslog. Stops on Ctrl-C or SIGTERM and
- * seals what it received.
+ * `mamori collect`: the syslog collector in the foreground (UDP, TCP, TLS, RELP, followed
+ * files), for a small hospital that wants no other daemon, and for the benchmark against
+ * rsyslog. Stops on Ctrl-C or SIGTERM and seals what it received; a crash loses nothing that
+ * reached the journal (replayed at the next start).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -28,6 +29,11 @@ int mm_cmd_collect(const mm_globals *g, int argc, char **argv)
 {
     static const struct option opts[] = {{"udp", required_argument, NULL, 'u'},
                                          {"tcp", required_argument, NULL, 't'},
+                                         {"tls", required_argument, NULL, 'T'},
+                                         {"relp", required_argument, NULL, 'r'},
+                                         {"cert", required_argument, NULL, 'C'},
+                                         {"key", required_argument, NULL, 'K'},
+                                         {"follow", required_argument, NULL, 'F'},
                                          {"format", required_argument, NULL, 'f'},
                                          {"device", required_argument, NULL, 'd'},
                                          {"max-seconds", required_argument, NULL, 's'},
@@ -51,6 +57,15 @@ int mm_cmd_collect(const mm_globals *g, int argc, char **argv)
         switch (c) {
         case 'u': o.udp = optarg; break;
         case 't': o.tcp = optarg; break;
+        case 'T': o.tls = optarg; break;
+        case 'r': o.relp = optarg; break;
+        case 'C': o.cert = optarg; break;
+        case 'K': o.key = optarg; break;
+        case 'F':
+            if (o.nfollow >= MM_COLLECT_MAX_FOLLOW)
+                return mm_cli_usage("collect", "--follow: at most %d files", MM_COLLECT_MAX_FOLLOW);
+            o.follow[o.nfollow++] = optarg;
+            break;
         case 'f': format = optarg; break;
         case 'd': o.device = optarg; break;
         case 's':
@@ -71,8 +86,13 @@ int mm_cmd_collect(const mm_globals *g, int argc, char **argv)
         default: return mm_cli_usage("collect", "unknown option");
         }
     }
-    if (!o.udp && !o.tcp)
-        return mm_cli_usage("collect", "give --udp ADDR:PORT and/or --tcp ADDR:PORT");
+    if (optind != argc)
+        return mm_cli_usage("collect", "unexpected argument '%s'", argv[optind]);
+    if (!mm_collect_has_input(&o))
+        return mm_cli_usage("collect", "give at least one of --udp, --tcp, --tls, --relp "
+                                       "ADDR:PORT or --follow FILE");
+    if (o.tls && (!o.cert || !o.key))
+        return mm_cli_usage("collect", "--tls needs --cert FILE and --key FILE");
     if (!(o.parser = mm_log_parser_find(format, &o.pidx)))
         return mm_cli_usage("collect", "unknown format '%s'", format);
     if (mm_ws_open(g, &ws, &err) != MM_OK)
@@ -97,10 +117,11 @@ int mm_cmd_collect(const mm_globals *g, int argc, char **argv)
     }
     n = mm_logsess_counts(s);
     printf("mamori: stopped; received %llu, stored %llu, unparsed %llu, dropped %llu, alerts "
-           "%llu\n",
+           "%llu, replayed %llu, rejected %llu\n",
            (unsigned long long)n->received, (unsigned long long)n->stored,
            (unsigned long long)n->unparsed, (unsigned long long)n->dropped,
-           (unsigned long long)n->alerts);
+           (unsigned long long)n->alerts, (unsigned long long)n->replayed,
+           (unsigned long long)n->rejected);
 out:
     mm_logsess_free(&s);
     mm_buf_release(&notices);
