@@ -48,6 +48,7 @@ int mm_cmd_collect(const mm_globals *g, int argc, char **argv)
     mm_error err;
     mm_logsess *s = NULL;
     mm_buf notices;
+    mm_collect_conf keep;
     struct sigaction sa;
     const mm_logs_counts *n;
 
@@ -88,16 +89,26 @@ int mm_cmd_collect(const mm_globals *g, int argc, char **argv)
     }
     if (optind != argc)
         return mm_cli_usage("collect", "unexpected argument '%s'", argv[optind]);
-    if (!mm_collect_has_input(&o))
-        return mm_cli_usage("collect", "give at least one of --udp, --tcp, --tls, --relp "
-                                       "ADDR:PORT or --follow FILE");
-    if (o.tls && (!o.cert || !o.key))
-        return mm_cli_usage("collect", "--tls needs --cert FILE and --key FILE");
     if (!(o.parser = mm_log_parser_find(format, &o.pidx)))
         return mm_cli_usage("collect", "unknown format '%s'", format);
     if (mm_ws_open(g, &ws, &err) != MM_OK)
         return mm_cli_fail(&err);
     mm_buf_init(&notices, 0);
+    memset(&keep, 0, sizeof(keep));
+    /* no input on the command line: the inputs of [collect] in mamori.conf, as serve runs them */
+    if (!mm_collect_has_input(&o) && mm_collect_conf_load(ws.conf_path, &o, &keep, &err) != MM_OK) {
+        code = mm_cli_fail(&err);
+        goto out;
+    }
+    if (!mm_collect_has_input(&o)) {
+        code = mm_cli_usage("collect", "give at least one of --udp, --tcp, --tls, --relp "
+                                       "ADDR:PORT or --follow FILE (or [collect] in mamori.conf)");
+        goto out;
+    }
+    if (o.tls && (!o.cert || !o.key)) {
+        code = mm_cli_usage("collect", "--tls needs --cert FILE and --key FILE");
+        goto out;
+    }
     if (mm_logsess_open(ws.dir, ws.st, &notices, &s, &err) != MM_OK) {
         fputs(mm_buf_str(&notices), stderr);
         code = mm_cli_fail(&err);
@@ -124,6 +135,7 @@ int mm_cmd_collect(const mm_globals *g, int argc, char **argv)
            (unsigned long long)n->rejected);
 out:
     mm_logsess_free(&s);
+    mm_collect_conf_release(&keep);
     mm_buf_release(&notices);
     mm_ws_close(&ws);
     return code;

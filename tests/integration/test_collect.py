@@ -15,6 +15,7 @@ import ssl
 import subprocess
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 from mmtest import MAMORI, MamoriCase
@@ -321,6 +322,64 @@ class CollectCase(MamoriCase):
         st = self.stats()
         self.assertEqual(st["stored"], len(expect))
         self.assertGreaterEqual(st["replayed"], 6)
+
+    # ---- serve ----
+
+    def test_serve_runs_the_collector_from_config(self):
+        log = os.path.join(self.tmp, "vpn.log")
+        with open(log, "wb") as f:
+            f.write(b"<13>Nov 20 10:00:00 h1 app: followed 0\n")
+        relp = free_port()
+        self.conf("[collect]\ntcp = 127.0.0.1:0\nrelp = 127.0.0.1:%d\nfollow = %s\n"
+                  "commit_seconds = 1" % (relp, log))
+        p = subprocess.Popen([MAMORI, "--dir", self.ws, "serve", "--listen", "127.0.0.1:0"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env)
+        self.procs.append(p)
+        seen, web = {}, None
+        for _ in range(4):
+            line = p.stdout.readline().decode()
+            if line.startswith("mamori: listening"):
+                proto, addr = line.split()[2:4]
+                seen[proto] = addr
+            elif line.startswith("mamori: serving"):
+                web = line.split()[2]
+            else:
+                p.kill()
+                self.fail("serve did not start: %r %r" % (line, p.stderr.read()))
+        self.assertEqual(sorted(seen), ["file", "relp", "tcp"])
+        self.assertIsNotNone(web)
+        with self.assertRaises(urllib.error.HTTPError) as cm:  # the web UI answers too
+            urllib.request.urlopen(web + "api/v1/session", timeout=30)
+        self.assertEqual(cm.exception.code, 401)
+        cm.exception.close()
+        tcp = int(seen["tcp"].rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", tcp), timeout=10) as s:
+            for i in range(5):
+                s.sendall(b"<13>Nov 20 10:00:00 h1 app: over tcp %d\n" % i)
+        c = RelpClient("127.0.0.1", relp)
+        for i in range(5):
+            self.assertTrue(c.syslog(b"<13>Nov 20 10:00:00 h1 app: over relp %d" % i))
+        c.close()
+        with open(log, "ab") as f:
+            f.write(b"<13>Nov 20 10:00:00 h1 app: followed 1\n")
+        self.wait_for("the collector in serve", lambda: len(self.raws()) >= 12)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("collector stopped; received 12, stored 12", err.decode())
+        self.assertEqual(len(self.raws()), 12)
+        self.ok("logs", "verify")
+
+    def test_collect_reads_config_and_rejects_bad_config(self):
+        self.conf("[collect]\nudp = 127.0.0.1:0\nflavour = strawberry")
+        r = self.mm("collect", "--max-seconds", "5")
+        self.assertEqual(r.code, 4, r)
+        self.assertIn("mamori.conf", r.err)
+        self.assertIn("flavour", r.err)
+        self.conf("[logs]\njournal_sync = maybe")
+        r = self.mm("collect", "--udp", "127.0.0.1:0", "--max-seconds", "5")
+        self.assertNotEqual(r.code, 0, r)
+        self.assertIn("journal_sync", r.err)
 
 
 if __name__ == "__main__":
