@@ -97,10 +97,12 @@ static double mono(void)
 
 /* ---- batches ---- */
 
-void mm_batch_init(mm_batch *b)
+void mm_batch_init(mm_batch *b, const mm_collect_opts *o)
 {
     memset(b, 0, sizeof(*b));
     mm_buf_init(&b->bytes, (size_t)128 * 1024 * 1024);
+    b->pidx = o->pidx;
+    b->device = o->device ? mm_sv_make(o->device, strlen(o->device)) : mm_sv_make("", 0);
 }
 
 void mm_batch_release(mm_batch *b)
@@ -110,68 +112,68 @@ void mm_batch_release(mm_batch *b)
     memset(b, 0, sizeof(*b));
 }
 
-mm_batch_item *mm_batch_add(mm_batch *b, mm_parse_ctx *pc, const char *msg, size_t len, int trunc)
+void mm_batch_add(mm_batch *b, mm_parse_ctx *pc, const char *msg, size_t len, int trunc,
+                  const mm_batch_pos *pos)
 {
     mm_batch_item *it;
+    mm_jrec r;
+    size_t off;
+
+    r.flags = (trunc ? MM_JREC_TRUNCATED : 0) | (pos ? MM_JREC_POS : 0);
+    r.pidx = b->pidx;
+    r.recv_ms = pc->now_ms;
+    r.device = b->device;
+    r.path = pos ? mm_sv_make(pos->path, strlen(pos->path)) : mm_sv_make("", 0);
+    r.dev = pos ? pos->dev : 0;
+    r.ino = pos ? pos->ino : 0;
+    r.off = pos ? pos->end : 0;
+    r.msg = mm_sv_make(msg, len);
+    /* callers bound a batch (one read, one UDP drain) far below the buffer's maximum */
+    if (mm_journal_encode(&b->bytes, &r, &off) != MM_OK) {
+        b->lost++;
+        return;
+    }
     if (b->n == b->cap) {
         b->cap = b->cap ? b->cap * 2 : 256;
         b->it = mm_xrealloc(b->it, b->cap * sizeof(*b->it));
     }
     it = &b->it[b->n++];
-    memset(it, 0, sizeof(*it));
-    it->off = b->bytes.len;
+    it->off = off;
     it->len = (uint32_t)len;
     it->trunc = (uint8_t)(trunc != 0);
+    it->has_pos = pos != NULL;
     it->pc = pc;
-    /* bounded by the callers (MM_BATCH_FLUSH, UDP_DRAIN × UDP_MAX) far below the maximum */
-    mm_buf_add(&b->bytes, msg, len);
-    return it;
+    if (pos)
+        it->pos = *pos;
 }
 
 mm_rc mm_coll_ingest(mm_coll *c, mm_batch *b, mm_error *err)
 {
     const mm_collect_opts *o = c->o;
     mm_rc rc = MM_OK;
-    size_t i;
 
-    if (b->n == 0)
+    if (b->n == 0 && b->lost == 0)
         return MM_OK;
     pthread_mutex_lock(&c->lock);
-    for (i = 0; rc == MM_OK && i < b->n; i++) {
-        mm_batch_item *it = &b->it[i];
-        mm_jrec r;
-        memset(&r, 0, sizeof(r));
-        r.flags = (it->trunc ? MM_JREC_TRUNCATED : 0) | (it->has_pos ? MM_JREC_POS : 0);
-        r.pidx = o->pidx;
-        r.recv_ms = it->pc->now_ms;
-        r.device = o->device ? mm_sv_make(o->device, strlen(o->device)) : mm_sv_make("", 0);
-        if (it->has_pos) {
-            r.path = mm_sv_make(it->path, strlen(it->path));
-            r.dev = it->dev;
-            r.ino = it->ino;
-            r.off = it->end;
-        }
-        r.msg = mm_sv_make(b->bytes.data + it->off, it->len);
-        rc = mm_journal_add(c->j, &r, NULL, err);
-    }
-    if (rc == MM_OK)
-        rc = mm_journal_flush(c->j, err);
+    mm_logsess_dropped(c->s, b->lost);
+    rc = mm_journal_write(c->j, b->bytes.data, b->bytes.len, b->n, err);
     if (rc != MM_OK) {
         mm_logsess_dropped(c->s, b->n);
         goto out;
     }
-    for (i = 0; rc == MM_OK && i < b->n; i++) {
+    for (size_t i = 0; rc == MM_OK && i < b->n; i++) {
         mm_batch_item *it = &b->it[i];
         rc = mm_logsess_message(c->s, it->pc, o->parser, o->pidx, b->bytes.data + it->off, it->len,
                                 it->trunc, err);
         if (it->has_pos)
-            mm_logsess_file_pos(c->s, it->path, it->dev, it->ino, it->end);
+            mm_logsess_file_pos(c->s, it->pos.path, it->pos.dev, it->pos.ino, it->pos.end);
     }
     c->events += b->n;
 out:
     pthread_mutex_unlock(&c->lock);
     mm_buf_reset(&b->bytes);
     b->n = 0;
+    b->lost = 0;
     return rc;
 }
 
@@ -202,7 +204,7 @@ static void frame_into(conn *c, mm_batch *b)
     size_t len;
     int trunc;
     while (mm_framer_next(&c->fr, &msg, &len, &trunc) == MM_OK)
-        mm_batch_add(b, c->pc, msg, len, trunc);
+        mm_batch_add(b, c->pc, msg, len, trunc, NULL);
 }
 
 /* End of a connection: its unterminated last message, and its bad frames. */
@@ -213,7 +215,7 @@ static mm_rc conn_finish(mm_coll *col, conn *c, mm_batch *b, mm_error *err)
     int trunc;
     mm_rc rc;
     if (mm_framer_finish(&c->fr, &msg, &len, &trunc) == MM_OK)
-        mm_batch_add(b, c->pc, msg, len, trunc);
+        mm_batch_add(b, c->pc, msg, len, trunc, NULL);
     rc = mm_coll_ingest(col, b, err);
     pthread_mutex_lock(&col->lock);
     mm_logsess_dropped(col->s, c->fr.bad_frames);
@@ -372,7 +374,7 @@ static mm_rc udp_drain(mm_coll *col, int ufd, char *ubuf, mm_parse_ctx *upc, uin
             }
         while (n > 0 && (ubuf[n - 1] == '\n' || ubuf[n - 1] == '\r' || ubuf[n - 1] == 0))
             n--;
-        mm_batch_add(b, upc, ubuf, (size_t)n, (mh.msg_flags & MSG_TRUNC) != 0);
+        mm_batch_add(b, upc, ubuf, (size_t)n, (mh.msg_flags & MSG_TRUNC) != 0, NULL);
     }
     rc = mm_coll_ingest(col, b, err);
     if (dropped) {
@@ -424,7 +426,7 @@ mm_rc mm_collect_run(mm_logsess *s, const mm_collect_opts *o, mm_error *err)
     col.j = mm_logsess_journal(s);
     mm_error_clear(&col.ferr);
     pthread_mutex_init(&col.lock, NULL);
-    mm_batch_init(&b);
+    mm_batch_init(&b, o);
     for (int i = 0; i < MAX_CONNS; i++)
         conns[i].fd = -1;
     mm_parse_ctx_init(upc, mm_logs_now_ms(), conf->tz_offset_min, o->device);

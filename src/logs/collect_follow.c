@@ -42,7 +42,7 @@ mm_follow *mm_follow_new(mm_coll *c, const char *path)
     f->pc = mm_xmalloc(sizeof(*f->pc));
     mm_parse_ctx_init(f->pc, mm_logs_now_ms(), mm_logsess_conf(c->s)->tz_offset_min, c->o->device);
     f->buf = mm_xmalloc(CHUNK);
-    mm_batch_init(&f->b);
+    mm_batch_init(&f->b, c->o);
     return f;
 }
 
@@ -74,15 +74,10 @@ static void set_file(mm_follow *f, int fd, const struct stat *sb, uint64_t off)
 
 static void add_line(mm_follow *f, const char *p, size_t len, int trunc, uint64_t end)
 {
-    mm_batch_item *it;
+    mm_batch_pos pos = {f->path, f->dev, f->ino, end};
     if (len && p[len - 1] == '\r')
         len--;
-    it = mm_batch_add(&f->b, f->pc, p, len, trunc);
-    it->has_pos = 1;
-    it->path = f->path;
-    it->dev = f->dev;
-    it->ino = f->ino;
-    it->end = end;
+    mm_batch_add(&f->b, f->pc, p, len, trunc, &pos);
 }
 
 /* Takes the whole lines from f->off on, up to rounds chunks. OUT: *progress (bytes taken). */

@@ -11,28 +11,38 @@
 
 #define MM_BATCH_FLUSH (4u * 1024 * 1024) /* a batch is written once it holds this much */
 
-/* One message of a batch; its bytes are in the batch's buffer. */
+/* Where a followed file stands after a message. */
+typedef struct mm_batch_pos {
+    const char *path;
+    uint64_t dev, ino, end;
+} mm_batch_pos;
+
+/* One message of a batch; its bytes are in the batch's encoded journal records. */
 typedef struct mm_batch_item {
-    size_t off; /* in bytes */
+    size_t off; /* of the message bytes in bytes */
     uint32_t len;
     uint8_t trunc;    /* cut to the maximum size */
-    uint8_t has_pos;  /* from a followed file: path, dev, ino, end are set */
+    uint8_t has_pos;  /* from a followed file */
     mm_parse_ctx *pc; /* the input's parse context */
-    const char *path;
-    uint64_t dev, ino, end; /* the file position after this message */
+    mm_batch_pos pos;
 } mm_batch_item;
 
-/* Messages received together: journaled with one write, then processed. */
+/* Messages received together, already encoded as journal records: written with one write,
+ * then processed from the same bytes. */
 typedef struct mm_batch {
-    mm_buf bytes;
+    mm_buf bytes; /* journal records (journal.h) */
     mm_batch_item *it;
     size_t n, cap;
+    int pidx;      /* parser of every message */
+    mm_sv device;  /* --device, or empty */
+    uint64_t lost; /* messages that did not fit (counted as dropped at ingest) */
 } mm_batch;
 
-void mm_batch_init(mm_batch *b);
+void mm_batch_init(mm_batch *b, const mm_collect_opts *o);
 void mm_batch_release(mm_batch *b);
-/* Copies one message in. OUT: the item (for the file position), valid until the next add. */
-mm_batch_item *mm_batch_add(mm_batch *b, mm_parse_ctx *pc, const char *msg, size_t len, int trunc);
+/* Encodes one message (receive time pc->now_ms; pos for followed files, else NULL). */
+void mm_batch_add(mm_batch *b, mm_parse_ctx *pc, const char *msg, size_t len, int trunc,
+                  const mm_batch_pos *pos);
 
 /* The collector's state shared by its inputs. The lock guards the session and the journal:
  * the RELP thread and the poll loop both ingest. */

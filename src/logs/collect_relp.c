@@ -50,9 +50,9 @@ static relpRetVal on_syslog(void *usr, unsigned char *host, unsigned char *ip, u
         len--;
     r->pc->now_ms = mm_logs_now_ms();
     if (len > MM_LOG_MAX_MSG_DEFAULT)
-        mm_batch_add(&r->b, r->pc, (const char *)msg, MM_LOG_MAX_MSG_DEFAULT, 1);
+        mm_batch_add(&r->b, r->pc, (const char *)msg, MM_LOG_MAX_MSG_DEFAULT, 1, NULL);
     else
-        mm_batch_add(&r->b, r->pc, (const char *)msg, len, 0);
+        mm_batch_add(&r->b, r->pc, (const char *)msg, len, 0, NULL);
     rc = mm_coll_ingest(r->col, &r->b, &err);
     if (rc == MM_OK)
         return RELP_RET_OK;
@@ -85,7 +85,7 @@ mm_rc mm_relp_start(mm_coll *c, const char *addr, mm_relp **out, mm_error *err)
 
     *out = NULL;
     r->col = c;
-    mm_batch_init(&r->b);
+    mm_batch_init(&r->b, c->o);
     r->pc = mm_xmalloc(sizeof(*r->pc));
     mm_parse_ctx_init(r->pc, mm_logs_now_ms(), mm_logsess_conf(c->s)->tz_offset_min, c->o->device);
     if (!colon || (size_t)(colon - addr) >= sizeof(r->host) ||

@@ -82,14 +82,14 @@ fail:
     return rc;
 }
 
-mm_rc mm_journal_add(mm_journal *j, const mm_jrec *r, uint64_t *seq, mm_error *err)
+mm_rc mm_journal_encode(mm_buf *out, const mm_jrec *r, size_t *msg_off)
 {
     uint8_t head[MM_JOURNAL_REC_HEAD + MM_JOURNAL_BODY_FIXED + 24];
     size_t dlen = r->device.n > 255 ? 255 : r->device.n;
     size_t plen = (r->flags & MM_JREC_POS) ? r->path.n : 0;
     size_t fixed = MM_JOURNAL_BODY_FIXED + ((r->flags & MM_JREC_POS) ? 24 : 0);
     size_t body = fixed + plen + dlen + r->msg.n;
-    size_t start = j->pend.len;
+    size_t start = out->len;
     uint8_t *b = head + MM_JOURNAL_REC_HEAD;
     uint64_t h;
 
@@ -105,21 +105,43 @@ mm_rc mm_journal_add(mm_journal *j, const mm_jrec *r, uint64_t *seq, mm_error *e
         mm_put_u64(b + 24, r->ino);
         mm_put_u64(b + 32, r->off);
     }
-    if (body > MM_JOURNAL_MAX_BODY ||
-        mm_buf_add(&j->pend, head, MM_JOURNAL_REC_HEAD + fixed) != MM_OK ||
-        mm_buf_add(&j->pend, r->path.p, plen) != MM_OK ||
-        mm_buf_add(&j->pend, r->device.p, dlen) != MM_OK ||
-        mm_buf_add(&j->pend, r->msg.p, r->msg.n) != MM_OK) {
-        j->pend.len = start; /* the batch keeps only whole records */
-        return mm_error_set(
-            err, MM_ERR_NOMEM, j->path, 0, 0,
-            "ジャーナルの一括書込みが上限を超えました (journal batch over its bound)");
+    if (body > MM_JOURNAL_MAX_BODY || mm_buf_add(out, head, MM_JOURNAL_REC_HEAD + fixed) != MM_OK ||
+        mm_buf_add(out, r->path.p, plen) != MM_OK || mm_buf_add(out, r->device.p, dlen) != MM_OK ||
+        mm_buf_add(out, r->msg.p, r->msg.n) != MM_OK) {
+        out->len = start; /* a batch holds only whole records */
+        return MM_ERR_NOMEM;
     }
-    h = mm_hash64(j->pend.data + start + MM_JOURNAL_REC_HEAD, body, CHECK_SEED);
-    mm_put_u32((uint8_t *)j->pend.data + start + 4, (uint32_t)h);
+    h = mm_hash64(out->data + start + MM_JOURNAL_REC_HEAD, body, CHECK_SEED);
+    mm_put_u32((uint8_t *)out->data + start + 4, (uint32_t)h);
+    if (msg_off)
+        *msg_off = out->len - r->msg.n;
+    return MM_OK;
+}
+
+mm_rc mm_journal_add(mm_journal *j, const mm_jrec *r, uint64_t *seq, mm_error *err)
+{
+    if (mm_journal_encode(&j->pend, r, NULL) != MM_OK)
+        return mm_error_set(err, MM_ERR_NOMEM, j->path, 0, 0,
+                            "ジャーナルの一括書込みが上限を超えました (journal batch over its "
+                            "bound)");
     if (seq)
         *seq = j->next;
     j->next++;
+    return MM_OK;
+}
+
+mm_rc mm_journal_write(mm_journal *j, const void *data, size_t len, uint64_t n, mm_error *err)
+{
+    if (len == 0)
+        return MM_OK;
+    if (mm_write_full(j->fd, data, len) != MM_OK)
+        return mm_error_set(err, MM_ERR_IO, j->path, 0, 0,
+                            "ジャーナルに書けません (cannot write the journal): %s",
+                            strerror(errno));
+    if (j->sync && fdatasync(j->fd) != 0)
+        return mm_error_set(err, MM_ERR_IO, j->path, 0, 0, "fdatasync: %s", strerror(errno));
+    j->next += n;
+    j->flushed = j->next;
     return MM_OK;
 }
 

@@ -46,6 +46,13 @@ typedef struct mm_journal mm_journal;
  * file is replaced atomically). sync: fdatasync after every flush. OUT: *out. */
 mm_rc mm_journal_open(const char *logs_dir, uint64_t base, int sync, mm_journal **out,
                       mm_error *err);
+/* Encodes r at the end of out, for a batch written with mm_journal_write. OUT: *msg_off (where
+ * the message bytes start in out; may be NULL). MM_ERR_NOMEM when out would pass its maximum or
+ * the record is longer than MM_JOURNAL_MAX_BODY (out is left as it was). */
+mm_rc mm_journal_encode(mm_buf *out, const mm_jrec *r, size_t *msg_off);
+/* Writes n records made by mm_journal_encode with one write(2) (and fdatasync when sync); they
+ * get the next n numbers. On failure nothing of them may be acknowledged. */
+mm_rc mm_journal_write(mm_journal *j, const void *data, size_t len, uint64_t n, mm_error *err);
 /* Encodes a record into the pending batch. OUT: *seq (its number; may be NULL). MM_ERR_NOMEM
  * when the batch would pass its bound (flush first). */
 mm_rc mm_journal_add(mm_journal *j, const mm_jrec *r, uint64_t *seq, mm_error *err);
