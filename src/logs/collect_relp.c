@@ -20,7 +20,8 @@ struct mm_relp {
     relpEngine_t *eng;
     pthread_t th;
     int started;
-    atomic_int done; /* the thread left relpEngineRun */
+    atomic_int done;   /* the thread left relpEngineRun */
+    atomic_int parked; /* the thread is held in the callback after a journal error */
     mm_parse_ctx *pc;
     mm_batch b;
     char host[64], port[16];
@@ -62,6 +63,14 @@ static relpRetVal on_syslog(void *usr, unsigned char *host, unsigned char *ip, u
         r->col->failed = rc;
     }
     pthread_mutex_unlock(&r->col->lock);
+    /* librelp answers "200 OK" whatever this returns, and this message is not in the journal:
+     * never return. The thread parks; mm_relp_stop leaves it, and the process exit closes the
+     * connection unacknowledged, so the sender keeps the message and resends it. */
+    r->parked = 1;
+    for (int i = 0; i < 36000; i++) { /* bounded: an hour, far beyond the process's exit */
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     return RELP_RET_IO_ERR;
 }
 
@@ -142,6 +151,11 @@ void mm_relp_stop(mm_relp **p)
     mm_relp *r = p ? *p : NULL;
     if (!r)
         return;
+    if (r->started && r->parked) {
+        /* held on purpose (see on_syslog): leave it and its engine to the process exit */
+        *p = NULL;
+        return;
+    }
     if (r->started) {
         relpEngineSetStop(r->eng);
         /* the engine waits in epoll_wait without a timeout: interrupt it until it leaves

@@ -34,6 +34,7 @@ class CollectCase(MamoriCase):
     def setUp(self):
         super().setUp()
         self.procs = []
+        self.mounts = []
 
     def tearDown(self):
         for p in self.procs:  # only what this test started, by its PID
@@ -43,6 +44,8 @@ class CollectCase(MamoriCase):
             for f in (p.stdout, p.stderr):
                 if f:
                     f.close()
+        for m in self.mounts:
+            subprocess.run(["umount", m], capture_output=True, timeout=60)
         super().tearDown()
 
     def conf(self, text):
@@ -140,6 +143,51 @@ class CollectCase(MamoriCase):
         self.assertEqual(st["replayed"], kill_at)
         self.assertEqual(st["journal_torn"], 0)
         self.assertEqual(st["dropped"], 0)
+
+    def test_relp_no_ack_when_the_journal_cannot_be_written(self):
+        # the log store on a 96 kB tmpfs: the journal fills up mid-stream (root only)
+        logs = os.path.join(self.ws, "logs")
+        os.makedirs(logs, exist_ok=True)
+        if os.geteuid() != 0 or subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", "size=96k,mode=0700", "tmpfs", logs],
+                capture_output=True, timeout=60).returncode != 0:
+            self.skipTest("needs root to mount a small tmpfs")
+        self.mounts.append(logs)
+        port = free_port()
+        p = subprocess.Popen([MAMORI, "--dir", self.ws, "collect", "--relp", "127.0.0.1:%d" % port,
+                              "--commit-seconds", "3600"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=self.env)
+        self.procs.append(p)
+        self.assertTrue(p.stdout.readline().startswith(b"mamori: listening relp"))
+        msgs = [b"<13>Nov 20 10:00:00 h1 app: full disk %04d " % i + b"x" * 100 for i in range(1500)]
+        c = RelpClient("127.0.0.1", port)
+        sent = 0
+        try:
+            for m in msgs:
+                if not c.syslog(m):
+                    break
+                sent += 1
+        except (RelpError, OSError):
+            pass  # the collector stopped without acknowledging the message it could not journal
+        c.sock.close()
+        p.wait(timeout=60)
+        err = p.stderr.read().decode()
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("journal", err)
+        self.assertLess(sent, len(msgs))
+        self.assertGreater(sent, 0)
+        # space returns; the sender resends from its first unacknowledged message
+        subprocess.run(["mount", "-o", "remount,size=16m", logs], check=True, timeout=60)
+        p, _ = self.start("--relp", "127.0.0.1:%d" % port)
+        c = RelpClient("127.0.0.1", port)
+        for m in msgs[sent:]:
+            self.assertTrue(c.syslog(m))
+        c.close()
+        self.stop(p)
+        raws = self.raws()
+        for m in msgs:
+            self.assertEqual(raws.count(m.decode()), 1, m)
+        self.ok("logs", "verify")
 
     def test_torn_journal_tail_is_ignored_and_counted(self):
         port = free_port()
