@@ -24,6 +24,7 @@
 #define TCP_CHUNK (1024 * 1024)
 #define HANDSHAKE_SECONDS 30 /* a TLS client that has not finished its handshake by then is cut */
 #define NLISTEN 3            /* poll slots before the connections: udp, tcp, tls */
+#define JOURNAL_COMMIT_BYTES ((uint64_t)256 * 1024 * 1024) /* commit early past this much */
 
 typedef struct conn {
     int fd;
@@ -390,6 +391,16 @@ int mm_collect_has_input(const mm_collect_opts *o)
     return o->udp || o->tcp || o->tls || o->relp || o->nfollow > 0;
 }
 
+/* Whether the journal has grown past JOURNAL_COMMIT_BYTES: commit early so it stays bounded. */
+static int journal_full(mm_coll *col)
+{
+    int full;
+    pthread_mutex_lock(&col->lock);
+    full = mm_journal_bytes(col->j) >= JOURNAL_COMMIT_BYTES;
+    pthread_mutex_unlock(&col->lock);
+    return full;
+}
+
 static mm_rc commit_locked(mm_coll *col, mm_error *err)
 {
     mm_rc rc;
@@ -483,7 +494,8 @@ mm_rc mm_collect_run(mm_logsess *s, const mm_collect_opts *o, mm_error *err)
             *err = col.ferr;
             break;
         }
-        if (now - last_commit >= (double)(o->commit_seconds > 0 ? o->commit_seconds : 60)) {
+        if (now - last_commit >= (double)(o->commit_seconds > 0 ? o->commit_seconds : 60) ||
+            journal_full(&col)) {
             if ((rc = commit_locked(&col, err)) != MM_OK)
                 break;
             last_commit = now;

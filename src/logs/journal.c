@@ -22,6 +22,7 @@ struct mm_journal {
     uint64_t base;    /* number of the first record in the file */
     uint64_t next;    /* number the next record gets */
     uint64_t flushed; /* records written to the file (next - pending) */
+    uint64_t size;    /* bytes in the file */
     mm_buf pend;      /* encoded records not yet written */
 };
 
@@ -55,6 +56,7 @@ static mm_rc start_file(mm_journal *j, mm_error *err)
     if ((rc = mm_file_write_atomic(j->path, hdr, sizeof(hdr), 0600, err)) != MM_OK)
         return rc;
     j->base = j->flushed = j->next;
+    j->size = MM_JOURNAL_HEADER_LEN;
     return open_fd(j, err);
 }
 
@@ -142,6 +144,7 @@ mm_rc mm_journal_write(mm_journal *j, const void *data, size_t len, uint64_t n, 
         return mm_error_set(err, MM_ERR_IO, j->path, 0, 0, "fdatasync: %s", strerror(errno));
     j->next += n;
     j->flushed = j->next;
+    j->size += len;
     return MM_OK;
 }
 
@@ -155,9 +158,10 @@ mm_rc mm_journal_flush(mm_journal *j, mm_error *err)
                           "ジャーナルに書けません (cannot write the journal): %s", strerror(errno));
     else if (j->sync && fdatasync(j->fd) != 0)
         rc = mm_error_set(err, MM_ERR_IO, j->path, 0, 0, "fdatasync: %s", strerror(errno));
-    if (rc == MM_OK)
+    if (rc == MM_OK) {
         j->flushed = j->next;
-    else
+        j->size += j->pend.len;
+    } else
         j->next = j->flushed; /* the batch is not in the journal: its numbers are reused */
     mm_buf_reset(&j->pend);
     return rc;
@@ -166,6 +170,11 @@ mm_rc mm_journal_flush(mm_journal *j, mm_error *err)
 uint64_t mm_journal_next(const mm_journal *j)
 {
     return j->next;
+}
+
+uint64_t mm_journal_bytes(const mm_journal *j)
+{
+    return j->size;
 }
 
 uint64_t mm_journal_count(const mm_journal *j)

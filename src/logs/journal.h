@@ -63,6 +63,8 @@ mm_rc mm_journal_flush(mm_journal *j, mm_error *err);
 uint64_t mm_journal_next(const mm_journal *j);
 /* Records written since the last cut. */
 uint64_t mm_journal_count(const mm_journal *j);
+/* Bytes in the file (header included). */
+uint64_t mm_journal_bytes(const mm_journal *j);
 /* Replaces the file by an empty journal starting at mm_journal_next (call after a commit). */
 mm_rc mm_journal_cut(mm_journal *j, mm_error *err);
 void mm_journal_free(mm_journal **j);

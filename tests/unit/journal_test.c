@@ -94,6 +94,13 @@ static void write_three(const char *dir, mm_journal **out)
     assert_int_equal(seq, 7);
     assert_int_equal(mm_journal_flush(j, &err), MM_OK);
     assert_int_equal(mm_journal_count(j), 3);
+    {
+        struct stat sb;
+        char path[128];
+        snprintf(path, sizeof(path), "%s/journal", dir);
+        assert_int_equal(stat(path, &sb), 0);
+        assert_int_equal(mm_journal_bytes(j), (uint64_t)sb.st_size);
+    }
     *out = j;
 }
 
@@ -130,6 +137,7 @@ static void test_round_trip(void **state)
     /* a cut keeps the numbering and leaves nothing to replay */
     assert_int_equal(mm_journal_cut(j, &err), MM_OK);
     assert_int_equal(mm_journal_next(j), 8);
+    assert_int_equal(mm_journal_bytes(j), MM_JOURNAL_HEADER_LEN);
     memset(&g, 0, sizeof(g));
     assert_int_equal(mm_journal_replay(path, collect_rec, &g, &scan, &err), MM_OK);
     assert_int_equal(scan.base, 8);
