@@ -189,6 +189,47 @@ class CollectCase(MamoriCase):
             self.assertEqual(raws.count(m.decode()), 1, m)
         self.ok("logs", "verify")
 
+    def test_tcp_kill9_during_heavy_ingest_keeps_a_prefix_once(self):
+        # segments roll over and blocks are written while the collector runs, so the crash
+        # leaves sealed segments, a torn open segment and a journal that overlap
+        import threading
+        self.conf("[logs]\nblock_events = 256\nsegment_events = 4096")
+        p, addrs = self.start("--tcp", "127.0.0.1:0", "--commit-seconds", "3600")
+        port = int(addrs["tcp"].rsplit(":", 1)[1])
+        n = 400000
+        lines = [b"<38>Nov 20 10:00:00 srv-emr01 sshd[1]: Accepted password for u%d from "
+                 b"192.0.2.%d port 5%04d ssh2 n=%d" % (i % 97, i % 250, i % 10000, i)
+                 for i in range(n)]
+        data = b"\n".join(lines) + b"\n"
+
+        def send():
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+                    for k in range(0, len(data), 65536):
+                        s.sendall(data[k:k + 65536])
+            except OSError:
+                pass  # the collector was killed
+
+        t = threading.Thread(target=send)
+        t.start()
+        self.wait_for("the journal to fill", lambda: os.path.getsize(
+            os.path.join(self.ws, "logs", "journal")) > 4 * 1024 * 1024)
+        self.crash(p)
+        t.join(timeout=120)
+        self.assertFalse(t.is_alive())
+        self.assertTrue(glob.glob(os.path.join(self.ws, "logs", "seg-*.mms")))
+        r = self.ok("logs", "import", "--format", "syslog", "/dev/null")  # replays at open
+        self.assertIn("already in a recovered segment", r.err)
+        self.ok("logs", "verify")
+        raws = [x.encode() for x in self.raws()]
+        k = len(raws)
+        self.assertGreater(k, 0)
+        self.assertLess(k, n)
+        self.assertEqual(raws, lines[:k])  # in order, nothing missing, nothing twice
+        st = self.stats()
+        self.assertEqual(st["stored"], k)
+        self.assertEqual(st["received"], k)
+
     def test_torn_journal_tail_is_ignored_and_counted(self):
         port = free_port()
         p, _ = self.start("--relp", "127.0.0.1:%d" % port, "--commit-seconds", "3600")
