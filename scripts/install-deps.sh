@@ -3,7 +3,8 @@
 # Usage: scripts/install-deps.sh [build|check|bench|all]   (default: build)
 #   build  what `make demo` needs: compiler, CMake/Ninja, the libraries, the CJK font
 #   check  build plus what the tests need: cmocka, openpyxl, poppler-utils, sqlite3, clang,
-#          chromium (browser tests; Node.js and npm when npm is missing)
+#          chromium (browser tests; Node.js and npm when npm is missing), rsyslog with
+#          rsyslog-relp (the collector's RELP interop test and bench/bench_collect.sh)
 #   bench  the benchmarks' peers: wrk, nginx, zstd, rsyslog
 # Idempotent: a second run installs nothing and only checks.
 set -euo pipefail
