@@ -2,7 +2,9 @@
  * The pipeline that import and collect share: message → parser → sealed store → rules, with
  * every message counted (received, stored, unparsed, truncated, skipped, dropped) and, at each
  * commit, the segment sealed and the counts, the sources that sent logs, the alerts and the
- * anchor written to mamori.db in one transaction.
+ * anchor written to mamori.db in one transaction. The session owns the collector's ingest
+ * journal (journal.c): open replays one a crash left behind, commit records its position with
+ * the seal and then empties it.
  */
 #include <errno.h>
 #include <fcntl.h>
