@@ -431,6 +431,7 @@ mm_rc mm_collect_run(mm_logsess *s, const mm_collect_opts *o, mm_error *err)
     mm_relp *relp = NULL;
 
     memset(&col, 0, sizeof(col));
+    atomic_init(&col.events, 0);
     memset(&tls, 0, sizeof(tls));
     col.s = s;
     col.o = o;
@@ -489,11 +490,14 @@ mm_rc mm_collect_run(mm_logsess *s, const mm_collect_opts *o, mm_error *err)
             break;
         if (o->max_events > 0 && col.events >= o->max_events)
             break;
+        pthread_mutex_lock(&col.lock);
         if (col.failed) { /* the RELP thread met an error it could not answer with */
             rc = col.failed;
             *err = col.ferr;
-            break;
         }
+        pthread_mutex_unlock(&col.lock);
+        if (rc != MM_OK)
+            break;
         if (now - last_commit >= (double)(o->commit_seconds > 0 ? o->commit_seconds : 60) ||
             journal_full(&col)) {
             if ((rc = commit_locked(&col, err)) != MM_OK)

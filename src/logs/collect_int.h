@@ -4,6 +4,7 @@
 #define MM_COLLECT_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "collect.h"
 #include "journal.h"
@@ -51,8 +52,8 @@ typedef struct mm_coll {
     const mm_collect_opts *o;
     mm_journal *j;
     pthread_mutex_t lock;
-    uint64_t events; /* messages taken */
-    mm_rc failed;    /* the first error an input thread met (the loop stops on it) */
+    atomic_uint_fast64_t events; /* messages taken (written under the lock, read anywhere) */
+    mm_rc failed;                /* the first error an input thread met (the loop stops on it) */
     mm_error ferr;
 } mm_coll;
 
