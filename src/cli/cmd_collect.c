@@ -10,12 +10,13 @@
 #include "cli.h"
 #include "collect.h"
 
-static volatile sig_atomic_t stop_flag;
+static atomic_int stop_flag; /* lock-free, so safe to store from the handler */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the stop flag must be lock-free");
 
 static void on_signal(int sig)
 {
     (void)sig;
-    stop_flag = 1;
+    atomic_store(&stop_flag, 1);
 }
 
 static void ready(void *arg, const char *proto, const char *bound)

@@ -22,7 +22,7 @@ typedef struct serve_collector {
     mm_store *st; /* its own connection */
     mm_logsess *s;
     pthread_t th;
-    volatile sig_atomic_t stop;
+    atomic_int stop; /* set by the main thread to stop the collector */
     mm_rc rc;
     mm_error err;
 } serve_collector;
@@ -38,8 +38,8 @@ static void *collector_main(void *arg)
 {
     serve_collector *c = arg;
     c->rc = mm_collect_run(c->s, &c->o, &c->err);
-    if (c->rc != MM_OK && !c->stop) /* a port in use, a disk error: stop the server too, so
-                                      nobody believes logs are being collected */
+    if (c->rc != MM_OK && !atomic_load(&c->stop)) /* a port in use, a disk error: stop the server
+                                      too, so nobody believes logs are being collected */
         kill(getpid(), SIGTERM);
     return NULL;
 }
@@ -101,7 +101,7 @@ static mm_rc collector_stop(serve_collector **p, mm_error *err)
     const mm_logs_counts *n;
     if (!c)
         return MM_OK;
-    c->stop = 1;
+    atomic_store(&c->stop, 1);
     pthread_join(c->th, NULL);
     rc = c->rc;
     if (rc != MM_OK)

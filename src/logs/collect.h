@@ -9,6 +9,7 @@
 #define MM_COLLECT_H
 
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "logs.h"
 
@@ -24,11 +25,11 @@ typedef struct mm_collect_opts {
     int follow_ms; /* how often followed files are checked (default 200) */
     const mm_log_parser *parser;
     int pidx;
-    const char *device;          /* --device, or NULL */
-    long max_seconds;            /* stop after this long (0 = never) */
-    uint64_t max_events;         /* stop after this many messages (0 = never) */
-    int commit_seconds;          /* seal and record this often (default 60) */
-    volatile sig_atomic_t *stop; /* set by a signal handler or another thread */
+    const char *device;  /* --device, or NULL */
+    long max_seconds;    /* stop after this long (0 = never) */
+    uint64_t max_events; /* stop after this many messages (0 = never) */
+    int commit_seconds;  /* seal and record this often (default 60) */
+    atomic_int *stop;    /* set by a signal handler or another thread (lock-free atomic) */
     /* Called once per input when it listens, with its bound address ("127.0.0.1:5514"). */
     void (*ready)(void *arg, const char *proto, const char *bound);
     void *arg;
