@@ -30,6 +30,8 @@ struct mm_follow {
     int skipping;      /* dropping the rest of a line longer than the maximum */
     int resumed;       /* the recorded position was looked at */
     mm_parse_ctx *pc;
+    const mm_log_parser *parser;
+    int pidx;
     char *buf;
     mm_batch b;
 };
@@ -42,6 +44,8 @@ mm_follow *mm_follow_new(mm_coll *c, const char *path)
     f->pc = mm_xmalloc(sizeof(*f->pc));
     mm_parse_ctx_init(f->pc, mm_logs_now_ms(), mm_logsess_conf(c->s)->tz_offset_min, c->o->device);
     f->buf = mm_xmalloc(CHUNK);
+    f->parser = c->o->parser;
+    f->pidx = c->o->pidx;
     mm_batch_init(&f->b, c->o);
     return f;
 }
@@ -61,6 +65,19 @@ void mm_follow_free(mm_follow **p)
     *p = NULL;
 }
 
+/* Resuming in the middle of a file: let the parser see its first line, so a CSV header that
+ * names the columns in another order is known again (nothing is stored). */
+static void prime_header(mm_follow *f)
+{
+    mm_event ev;
+    const char *nl;
+    ssize_t n = pread(f->fd, f->buf, MM_LOG_MAX_MSG_DEFAULT, 0);
+    if (n <= 0 || !(nl = memchr(f->buf, '\n', (size_t)n)))
+        return;
+    memset(&ev, 0, sizeof(ev));
+    (void)mm_log_parse(f->pc, f->parser, f->pidx, f->buf, (size_t)(nl - f->buf), &ev);
+}
+
 static void set_file(mm_follow *f, int fd, const struct stat *sb, uint64_t off)
 {
     if (f->fd >= 0)
@@ -70,6 +87,9 @@ static void set_file(mm_follow *f, int fd, const struct stat *sb, uint64_t off)
     f->ino = (uint64_t)sb->st_ino;
     f->off = off;
     f->skipping = 0;
+    f->pc->csv_header_seen = 0; /* a file starts with its own header (EMR CSV) */
+    if (off > 0)
+        prime_header(f);
 }
 
 static void add_line(mm_follow *f, const char *p, size_t len, int trunc, uint64_t end)
@@ -246,6 +266,7 @@ mm_rc mm_follow_poll(mm_coll *c, mm_follow *f, mm_error *err)
     if ((uint64_t)sb.st_size < f->off) { /* copytruncate: start again at the beginning */
         f->off = 0;
         f->skipping = 0;
+        f->pc->csv_header_seen = 0;
         return read_lines(c, f, CHUNKS_PER_POLL, &prog, err);
     }
     return MM_OK;

@@ -412,6 +412,41 @@ class CollectCase(MamoriCase):
         self.assertEqual(st["stored"], len(expect))
         self.assertGreaterEqual(st["replayed"], 6)
 
+    def test_follow_emr_csv_headers_across_restart_and_rotation(self):
+        log = os.path.join(self.tmp, "emr.csv")
+
+        def rows(order, start, n):
+            out = []
+            for i in range(start, start + n):
+                v = {"t": "2025-11-20 09:%02d:00" % (i % 60), "u": "user%02d" % i,
+                     "p": "P%06d" % i, "a": "参照", "h": "PC%02d" % i}
+                out.append(",".join(v[k] for k in order))
+            return out
+
+        order1, order2 = "hapu" + "t", "tupah"  # columns in an unusual order, then another
+        head = {"t": "日時", "u": "利用者", "p": "患者ID", "a": "操作", "h": "端末"}
+        with open(log, "w") as f:
+            f.write(",".join(head[k] for k in order1) + "\n")
+            f.write("\n".join(rows(order1, 0, 3)) + "\n")
+        args = ("--follow", log, "--format", "emr-csv", "--commit-seconds", "1")
+        p, _ = self.start(*args)
+        self.wait_for("first rows", lambda: len(self.raws()) >= 3)
+        self.stop(p)
+        with open(log, "a") as f:  # while down: more rows under the same header
+            f.write("\n".join(rows(order1, 3, 2)) + "\n")
+        p, _ = self.start(*args)
+        self.wait_for("rows after restart", lambda: len(self.raws()) >= 5)
+        os.rename(log, log + ".1")  # rotation: the new file has its own header
+        with open(log, "w") as f:
+            f.write(",".join(head[k] for k in order2) + "\n")
+            f.write("\n".join(rows(order2, 5, 3)) + "\n")
+        self.wait_for("rows after rotation", lambda: len(self.raws()) >= 8)
+        self.stop(p)
+        events = json.loads(self.ok("logs", "query", "--json").out)
+        self.assertEqual([e["user"] for e in events], ["user%02d" % i for i in range(8)])
+        self.assertEqual({e["kind"] for e in events}, {"record-access"})
+        self.assertEqual(self.stats()["skipped"], 2)  # the two header rows
+
     # ---- serve ----
 
     def test_serve_runs_the_collector_from_config(self):
