@@ -74,6 +74,21 @@ static relpRetVal on_syslog(void *usr, unsigned char *host, unsigned char *ip, u
     return RELP_RET_IO_ERR;
 }
 
+/* librelp reports a broken or invalid session (garbage on the port, a client that breaks the
+ * protocol): counted as a rejected connection. Called in the RELP thread. */
+static void on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
+{
+    mm_relp *r = usr;
+    (void)objinfo;
+    (void)errmsg;
+    (void)code;
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->col->lock);
+    mm_logsess_rejected(r->col->s, 1);
+    pthread_mutex_unlock(&r->col->lock);
+}
+
 static void *relp_main(void *arg)
 {
     mm_relp *r = arg;
@@ -113,6 +128,7 @@ mm_rc mm_relp_start(mm_coll *c, const char *addr, mm_relp **out, mm_error *err)
             RELP_RET_OK ||
         relpEngineSetDnsLookupMode(r->eng, 0) != RELP_RET_OK ||
         relpEngineSetSyslogRcv2(r->eng, on_syslog) != RELP_RET_OK ||
+        relpEngineSetOnErr(r->eng, on_err) != RELP_RET_OK ||
         relpEngineListnerConstruct(r->eng, &srv) != RELP_RET_OK ||
         relpSrvSetLstnPort(srv, (unsigned char *)r->port) != RELP_RET_OK ||
         (r->host[0] && relpSrvSetLstnAddr(srv, (unsigned char *)r->host) != RELP_RET_OK) ||

@@ -230,6 +230,27 @@ class CollectCase(MamoriCase):
         self.assertEqual(st["stored"], k)
         self.assertEqual(st["received"], k)
 
+    def test_relp_garbage_is_refused_and_counted(self):
+        port = free_port()
+        p, _ = self.start("--relp", "127.0.0.1:%d" % port)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"GET / HTTP/1.0\r\n\r\n")  # not RELP
+            reply = b""
+            for _ in range(100):
+                chunk = s.recv(100)
+                if not chunk:
+                    break
+                reply += chunk
+        self.assertIn(b"serverclose", reply)  # refused by librelp (not counted: it says nothing)
+        for _ in range(2):  # connections that break off without a session: counted
+            socket.create_connection(("127.0.0.1", port), timeout=10).close()
+        c = RelpClient("127.0.0.1", port)  # the listener keeps serving
+        self.assertTrue(c.syslog(b"<13>Nov 20 10:00:00 h1 app: after garbage"))
+        c.close()
+        out, _ = self.stop(p)
+        self.assertIn("received 1, stored 1", out)
+        self.assertEqual(self.stats()["rejected"], 2)
+
     def test_torn_journal_tail_is_ignored_and_counted(self):
         port = free_port()
         p, _ = self.start("--relp", "127.0.0.1:%d" % port, "--commit-seconds", "3600")
