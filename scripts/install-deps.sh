@@ -3,7 +3,8 @@
 # Usage: scripts/install-deps.sh [build|check|bench|all]   (default: build)
 #   build  what `make demo` needs: compiler, CMake/Ninja, the libraries, the CJK font
 #   check  build plus what the tests need: cmocka, openpyxl, poppler-utils, sqlite3, clang,
-#          chromium (browser tests; Node.js and npm when npm is missing)
+#          chromium (browser tests; Node.js and npm when npm is missing), rsyslog with
+#          rsyslog-relp (the collector's RELP interop test and bench/bench_collect.sh)
 #   bench  the benchmarks' peers: wrk, nginx, zstd, rsyslog
 # Idempotent: a second run installs nothing and only checks.
 set -euo pipefail
@@ -15,11 +16,11 @@ build_pkgs=(
     libsqlite3-dev libjansson-dev libsodium-dev libinih-dev
     libxlsxwriter-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk
     libmicrohttpd-dev libgnutls28-dev liboath-dev libqrencode-dev
-    libzstd-dev libevtx-dev libbfio-dev libexpat1-dev
+    libzstd-dev libevtx-dev libbfio-dev libexpat1-dev librelp-dev
 )
 check_pkgs=(
     libcmocka-dev python3 python3-openpyxl poppler-utils sqlite3 clang
-    chromium openssl zstd
+    chromium openssl zstd rsyslog rsyslog-relp
 )
 # The browser tests install playwright-core with npm; a machine that already has Node.js with
 # npm (e.g. from NodeSource) keeps it, otherwise Debian's nodejs and npm are installed.

@@ -189,14 +189,16 @@ static int logs_stats(const mm_globals *g, int argc, char **argv)
                "\"skipped\":%llu,\"dropped\":%llu,\"alerts\":%llu,\"bytes\":%llu,"
                "\"segments\":%llu,\"free_bytes\":%llu,\"growth_bytes_per_day\":%.0f,"
                "\"days_left\":%.1f,\"capacity_alarm\":%s,\"retention_years\":%d,"
-               "\"oldest\":\"%s\",\"newest\":\"%s\",\"sources\":[",
+               "\"oldest\":\"%s\",\"newest\":\"%s\",\"replayed\":%llu,\"journal_torn\":%llu,"
+               "\"rejected\":%llu,\"sources\":[",
                (unsigned long long)n.received, (unsigned long long)n.stored,
                (unsigned long long)n.unparsed, (unsigned long long)n.truncated,
                (unsigned long long)n.skipped, (unsigned long long)n.dropped,
                (unsigned long long)n.alerts, (unsigned long long)cap.bytes,
                (unsigned long long)cap.segments, (unsigned long long)cap.free_bytes,
                cap.growth_per_day, cap.days_left, alarm ? "true" : "false", conf.retention_years,
-               t1, t2);
+               t1, t2, (unsigned long long)n.replayed, (unsigned long long)n.journal_torn,
+               (unsigned long long)n.rejected);
     } else {
         printf("受信 %llu 件 / 保存 %llu 件 / 未解析 %llu 件 / 切り詰め %llu 件 / 欠落 %llu 件 / "
                "検知 %llu 件\n"
@@ -208,6 +210,12 @@ static int logs_stats(const mm_globals *g, int argc, char **argv)
                (unsigned long long)n.received, (unsigned long long)n.stored,
                (unsigned long long)n.unparsed, (unsigned long long)n.truncated,
                (unsigned long long)n.dropped, (unsigned long long)n.alerts);
+        if (n.replayed || n.journal_torn || n.rejected)
+            printf("ジャーナル再生 %llu 件 / 壊れた末尾 %llu 件 / 拒否した接続 %llu 件 (journal "
+                   "replayed %llu, torn records %llu, rejected connections %llu)\n",
+                   (unsigned long long)n.replayed, (unsigned long long)n.journal_torn,
+                   (unsigned long long)n.rejected, (unsigned long long)n.replayed,
+                   (unsigned long long)n.journal_torn, (unsigned long long)n.rejected);
         printf("保管: %llu 区画 %.1f MB、期間 %s 〜 %s、保存年限 %d 年\n"
                "空き %.1f GB、増加 %.1f MB/日、残り %s%.0f 日%s\n",
                (unsigned long long)cap.segments, (double)cap.bytes / 1e6, t1[0] ? t1 : "-",

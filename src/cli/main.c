@@ -187,14 +187,20 @@ const mm_command mm_commands[] = {
      "alert, when, and what they found (also in the audit trail). Unreviewed high and critical\n"
      "alerts older than [logs] alert_review_days fail 2-11.\n"},
     {"collect", mm_cmd_collect, "syslog を受信して保管 / run the syslog collector",
-     "usage: mamori collect [--udp ADDR:PORT] [--tcp ADDR:PORT] [--format F] [--device NAME]\n"
-     "                      [--max-seconds N] [--max-events N] [--commit-seconds N]\n"
+     "usage: mamori collect [--udp ADDR:PORT] [--tcp ADDR:PORT] [--tls ADDR:PORT --cert FILE\n"
+     "                      --key FILE] [--relp ADDR:PORT] [--follow FILE ...] [--format F]\n"
+     "                      [--device NAME] [--max-seconds N] [--max-events N]\n"
+     "                      [--commit-seconds N]\n"
      "\n"
-     "syslog を UDP と TCP（改行区切り・RFC 6587 のオクテット数え）で受け、取込と同じ流れで保管・\n"
-     "検知します（前面で動作、Ctrl-C で停止）。TCP は受け切れないとき読みを止めて送信側を待たせ、\n"
-     "UDP の取りこぼしはカーネルの数（SO_RXQ_OVFL）を数えて `logs stats` の欠落に出します。\n"
-     "Runs in the foreground until Ctrl-C (or --max-seconds / --max-events). Sealed every\n"
-     "--commit-seconds (default 60). TLS and RELP inputs are not in this release.\n"},
+     "syslog を UDP・TCP（改行区切り・RFC 6587 のオクテット数え）・TLS（RFC 5425）・RELP（受領確認\n"
+     "付き）で受け、--follow のファイルは追記を読み続け（ローテーションと切り詰めに追従）、取込と\n"
+     "同じ流れで保管・検知します（前面で動作、Ctrl-C で停止）。受けたものはまずジャーナル\n"
+     "（logs/journal）に書き、RELP の受領確認はその後に返します。強制終了しても次の起動で再生します。\n"
+     "TCP は受け切れないとき読みを止めて送信側を待たせ、UDP の取りこぼしは `logs stats` の欠落に出ます。\n"
+     "Runs in the foreground until Ctrl-C (or --max-seconds / --max-events). Every message is\n"
+     "written to the journal before it is processed or acknowledged; a killed collector replays\n"
+     "it at the next start. Sealed every --commit-seconds (default 60). `mamori serve` runs the\n"
+     "same collector from [collect] of mamori.conf.\n"},
     {"version", mm_cmd_version, "版を表示 / print the version", "usage: mamori version\n"},
 };
 

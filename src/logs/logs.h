@@ -136,6 +136,7 @@ typedef struct mm_logs_conf {
                                 (default 31) */
     int alert_review_days;   /* 2-⑪: a high or critical alert must be reviewed within this
                                 (default 7) */
+    int journal_sync;        /* [logs] journal_sync = true: fdatasync the journal per batch */
 } mm_logs_conf;
 
 /* Defaults, then [logs] of WS/mamori.conf when it exists. */
@@ -311,13 +312,16 @@ mm_rc mm_logs_vpn_audit_last(mm_store *st, mm_logs_vpn_audit *out, mm_error *err
 /* ---- the import pipeline ------------------------------------------------------------------- */
 
 typedef struct mm_logs_counts {
-    uint64_t received;  /* messages framed */
-    uint64_t stored;    /* events appended to the store */
-    uint64_t unparsed;  /* of which no parser understood (kept raw) */
-    uint64_t truncated; /* of which longer than the maximum and cut */
-    uint64_t skipped;   /* non-event lines (CSV headers) */
-    uint64_t dropped;   /* lost: UDP receive-buffer overflows, frames that could not be read */
-    uint64_t alerts;    /* alerts raised */
+    uint64_t received;     /* messages framed */
+    uint64_t stored;       /* events appended to the store */
+    uint64_t unparsed;     /* of which no parser understood (kept raw) */
+    uint64_t truncated;    /* of which longer than the maximum and cut */
+    uint64_t skipped;      /* non-event lines (CSV headers) */
+    uint64_t dropped;      /* lost: UDP receive-buffer overflows, frames that could not be read */
+    uint64_t alerts;       /* alerts raised */
+    uint64_t replayed;     /* messages replayed from the journal after a crash (also received) */
+    uint64_t journal_torn; /* torn last journal records ignored at a replay */
+    uint64_t rejected;     /* connections refused: failed TLS handshakes, RELP session errors */
 } mm_logs_counts;
 
 typedef struct mm_logsess mm_logsess;
@@ -332,6 +336,24 @@ mm_rc mm_logsess_message(mm_logsess *s, mm_parse_ctx *pc, const mm_log_parser *p
                          const char *msg, size_t len, int truncated, mm_error *err);
 /* Adds to the dropped count (collector). */
 void mm_logsess_dropped(mm_logsess *s, uint64_t n);
+/* Adds to the rejected-connections count (collector). */
+void mm_logsess_rejected(mm_logsess *s, uint64_t n);
+
+/* Journal hooks (src/logs/journal.h). The session owns the ingest journal: mm_logsess_open
+ * replays one left behind and starts an empty one; mm_logsess_commit records the journal's
+ * position with the seal and then cuts it. The journal is for the collector to append to. */
+struct mm_journal;
+struct mm_journal *mm_logsess_journal(mm_logsess *s);
+/* The next n events parsed are already in the store (a recovered segment): count them, run
+ * the rules, but do not append them. Returns the previous pending count. */
+uint64_t mm_logsess_replay_skip(mm_logsess *s, uint64_t n);
+void mm_logsess_count_replay(mm_logsess *s, uint64_t replayed, uint64_t torn);
+/* Where a followed file stands (device, inode, offset after the last message journaled);
+ * recorded with the next commit (meta logs.follow:PATH). */
+void mm_logsess_file_pos(mm_logsess *s, const char *path, uint64_t dev, uint64_t ino, uint64_t off);
+/* The position of path: the session's, else the one committed. 1 when known. */
+int mm_logsess_file_pos_get(mm_logsess *s, const char *path, uint64_t *dev, uint64_t *ino,
+                            uint64_t *off);
 /* Reads one file (or stdin for "-") with parser p through the session. */
 mm_rc mm_logsess_file(mm_logsess *s, const char *path, const mm_log_parser *p, int pidx,
                       const char *device, mm_error *err);

@@ -207,6 +207,17 @@ static int conf_handler(void *user, const char *section, const char *name, const
     long v;
     if (strcmp(section, "logs") != 0 || !value[0])
         return 1;
+    if (strcmp(name, "journal_sync") == 0) {
+        if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+            s->c->journal_sync = 1;
+        else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 || strcmp(value, "0") == 0)
+            s->c->journal_sync = 0;
+        else {
+            s->bad = "journal_sync (true / false)";
+            return 0;
+        }
+        return 1;
+    }
     for (size_t i = 0; i < MM_ARRAY_LEN(conf_keys); i++) {
         const conf_key *k = &conf_keys[i];
         if (strcmp(k->name, name) != 0)
@@ -238,6 +249,7 @@ mm_rc mm_logs_conf_load(const char *ws_dir, mm_logs_conf *c, mm_error *err)
     c->recent_days = 7;
     c->review_days = 31;
     c->alert_review_days = 7;
+    c->journal_sync = 0;
     if (!ws_dir || mm_path_join(path, sizeof(path), ws_dir, "mamori.conf") != MM_OK ||
         !mm_file_exists(path))
         return MM_OK;

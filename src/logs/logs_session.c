@@ -2,21 +2,33 @@
  * The pipeline that import and collect share: message → parser → sealed store → rules, with
  * every message counted (received, stored, unparsed, truncated, skipped, dropped) and, at each
  * commit, the segment sealed and the counts, the sources that sent logs, the alerts and the
- * anchor written to mamori.db in one transaction.
+ * anchor written to mamori.db in one transaction. The session owns the collector's ingest
+ * journal (journal.c): open replays one a crash left behind, commit records its position with
+ * the seal and then empties it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "fs.h"
+#include "journal.h"
 #include "logs_int.h"
 
 #define READ_CHUNK (4u * 1024 * 1024)
 #define MAX_SOURCES 65536
+#define MAX_FILE_POS 1024 /* followed files whose position a session tracks */
+#define META_JOURNAL "logs.journal"
+#define META_FOLLOW "logs.follow:"
+
 #define ALERT_FLUSH                                                                                \
     10000 /* alerts held before they are written to the store */ /* distinct hosts tracked per     \
                                                                     session; beyond, counted under \
                                                                     "*" */
+
+typedef struct file_pos {
+    char *path;
+    uint64_t dev, ino, off;
+} file_pos;
 
 typedef struct src_stat {
     char *host;
@@ -37,7 +49,49 @@ struct mm_logsess {
     size_t nsrc, capsrc;
     size_t last_src;
     mm_event ev;
+    mm_journal *j;        /* the ingest journal, from open to free */
+    uint64_t jnext;       /* journal number recorded by commit before the journal exists */
+    uint64_t replay_skip; /* next events already in a recovered segment (journal replay) */
+    file_pos *fpos;       /* followed files' positions, recorded at commit */
+    size_t nfpos;
 };
+
+/* The committed journal mark: records below it are sealed. 0 when none was recorded. */
+static uint64_t journal_mark(mm_store *st)
+{
+    char *v = NULL;
+    uint64_t m = 0;
+    mm_error e;
+    mm_error_clear(&e);
+    if (mm_store_meta_get(st, META_JOURNAL, &v, &e) == MM_OK && v)
+        m = strtoull(v, NULL, 10);
+    free(v);
+    return m;
+}
+
+/* Replays a journal left by a crash, commits what it held, then starts an empty journal. */
+static mm_rc journal_start(mm_logsess *s, mm_buf *notices, mm_error *err)
+{
+    mm_logs_anchor db, now;
+    uint64_t mark = journal_mark(s->st), skip = 0, next = mark;
+    mm_rc rc;
+
+    /* a segment a crash left open was reopened with its whole blocks: seal it, so the anchor
+     * counts every event the store holds */
+    if ((rc = mm_logw_seal(s->w, err)) != MM_OK ||
+        (rc = mm_logs_anchor_get(s->st, &db, err)) != MM_OK)
+        return rc;
+    mm_logw_anchor(s->w, &now);
+    if (now.events > db.events) /* events of a crashed session that recovery sealed */
+        skip = now.events - db.events;
+    if ((rc = mm_journal_recover(s, s->logs_dir, mark, skip, notices, &next, err)) != MM_OK)
+        return rc;
+    s->jnext = next;
+    if ((s->c.received || s->c.journal_torn || skip || next != mark) &&
+        (rc = mm_logsess_commit(s, err)) != MM_OK)
+        return rc;
+    return mm_journal_open(s->logs_dir, next, s->conf.journal_sync, &s->j, err);
+}
 
 static const char *data_dir(void)
 {
@@ -75,6 +129,8 @@ mm_rc mm_logsess_open(const char *ws_dir, mm_store *st, mm_buf *notices, mm_logs
         goto fail;
     snprintf(rules_dir, sizeof(rules_dir), "%s/rules", data_dir());
     if ((rc = mm_rules_load(rules_dir, st, &s->conf, &s->rules, err)) != MM_OK)
+        goto fail;
+    if ((rc = journal_start(s, notices, err)) != MM_OK)
         goto fail;
     *out = s;
     return MM_OK;
@@ -171,7 +227,9 @@ mm_rc mm_logsess_message(mm_logsess *s, mm_parse_ctx *pc, const mm_log_parser *p
     }
     if (ev->kind == MM_EVK_UNPARSED)
         s->c.unparsed++;
-    if ((rc = mm_logw_append(s->w, ev, err)) != MM_OK) {
+    if (s->replay_skip) /* already in a segment recovered after a crash */
+        s->replay_skip--;
+    else if ((rc = mm_logw_append(s->w, ev, err)) != MM_OK) {
         s->c.dropped++;
         return rc;
     }
@@ -188,6 +246,75 @@ mm_rc mm_logsess_message(mm_logsess *s, mm_parse_ctx *pc, const mm_log_parser *p
 void mm_logsess_dropped(mm_logsess *s, uint64_t n)
 {
     s->c.dropped += n;
+}
+
+void mm_logsess_rejected(mm_logsess *s, uint64_t n)
+{
+    s->c.rejected += n;
+}
+
+struct mm_journal *mm_logsess_journal(mm_logsess *s)
+{
+    return s->j;
+}
+
+uint64_t mm_logsess_replay_skip(mm_logsess *s, uint64_t n)
+{
+    uint64_t old = s->replay_skip;
+    s->replay_skip = n;
+    return old;
+}
+
+void mm_logsess_count_replay(mm_logsess *s, uint64_t replayed, uint64_t torn)
+{
+    s->c.replayed += replayed;
+    s->c.journal_torn += torn;
+}
+
+void mm_logsess_file_pos(mm_logsess *s, const char *path, uint64_t dev, uint64_t ino, uint64_t off)
+{
+    file_pos *f = NULL;
+    for (size_t i = 0; i < s->nfpos && !f; i++)
+        if (strcmp(s->fpos[i].path, path) == 0)
+            f = &s->fpos[i];
+    if (!f) {
+        if (s->nfpos >= MAX_FILE_POS)
+            return;
+        s->fpos = mm_xrealloc(s->fpos, (s->nfpos + 1) * sizeof(*s->fpos));
+        f = &s->fpos[s->nfpos++];
+        f->path = mm_xstrdup(path);
+    }
+    f->dev = dev;
+    f->ino = ino;
+    f->off = off;
+}
+
+int mm_logsess_file_pos_get(mm_logsess *s, const char *path, uint64_t *dev, uint64_t *ino,
+                            uint64_t *off)
+{
+    char key[4200], *v = NULL;
+    unsigned long long a, b, c;
+    int found = 0;
+    mm_error e;
+
+    for (size_t i = 0; i < s->nfpos; i++)
+        if (strcmp(s->fpos[i].path, path) == 0) {
+            *dev = s->fpos[i].dev;
+            *ino = s->fpos[i].ino;
+            *off = s->fpos[i].off;
+            return 1;
+        }
+    mm_error_clear(&e);
+    snprintf(key, sizeof(key), "%s%s", META_FOLLOW, path);
+    if (mm_store_meta_get(s->st, key, &v, &e) == MM_OK && v &&
+        sscanf(v, "%llu %llu %llu", &a, &b, &c) == 3) {
+        *dev = a;
+        *ino = b;
+        *off = c;
+        found = 1;
+    }
+    free(v);
+    return found;
 }
 
 mm_rc mm_logsess_file(mm_logsess *s, const char *path, const mm_log_parser *p, int pidx,
@@ -258,7 +385,7 @@ mm_rc mm_logsess_commit(mm_logsess *s, mm_error *err)
     mm_logs_anchor a, old;
     sqlite3_stmt *q = NULL;
     long stored = 0;
-    char now[24];
+    char now[24], mark[24];
     static const struct {
         const char *name;
         size_t off;
@@ -270,6 +397,9 @@ mm_rc mm_logsess_commit(mm_logsess *s, mm_error *err)
         {"skipped", offsetof(mm_logs_counts, skipped)},
         {"dropped", offsetof(mm_logs_counts, dropped)},
         {"alerts", offsetof(mm_logs_counts, alerts)},
+        {"replayed", offsetof(mm_logs_counts, replayed)},
+        {"journal_torn", offsetof(mm_logs_counts, journal_torn)},
+        {"rejected", offsetof(mm_logs_counts, rejected)},
     };
 
     if ((rc = mm_logw_seal(s->w, err)) != MM_OK)
@@ -328,12 +458,26 @@ mm_rc mm_logsess_commit(mm_logsess *s, mm_error *err)
     memcpy(a.pruned_seal, old.pruned_seal, 32);
     if (rc == MM_OK && a.segno)
         rc = mm_logs_anchor_set(s->st, &a, err);
+    /* the journal's records below this mark are sealed; and where followed files stand */
+    snprintf(mark, sizeof(mark), "%llu",
+             (unsigned long long)(s->j ? mm_journal_next(s->j) : s->jnext));
+    if (rc == MM_OK)
+        rc = mm_store_meta_set(s->st, META_JOURNAL, mark, err);
+    for (size_t i = 0; rc == MM_OK && i < s->nfpos; i++) {
+        char key[4200], val[80];
+        snprintf(key, sizeof(key), "%s%s", META_FOLLOW, s->fpos[i].path);
+        snprintf(val, sizeof(val), "%llu %llu %llu", (unsigned long long)s->fpos[i].dev,
+                 (unsigned long long)s->fpos[i].ino, (unsigned long long)s->fpos[i].off);
+        rc = mm_store_meta_set(s->st, key, val, err);
+    }
     if (rc == MM_OK)
         rc = mm_store_commit(s->st, err);
     else
         mm_store_rollback(s->st);
     if (rc == MM_OK)
         s->done = s->c;
+    if (rc == MM_OK && s->j) /* everything it held is sealed and recorded */
+        rc = mm_journal_cut(s->j, err);
     return rc;
 }
 
@@ -347,8 +491,12 @@ void mm_logsess_free(mm_logsess **p)
     mm_logsess *s = p ? *p : NULL;
     if (!s)
         return;
+    mm_journal_free(&s->j);
     mm_logw_free(&s->w);
     mm_rules_free(&s->rules);
+    for (size_t i = 0; i < s->nfpos; i++)
+        free(s->fpos[i].path);
+    free(s->fpos);
     for (size_t i = 0; i < s->nsrc; i++)
         free(s->src[i].host);
     free(s->src);
