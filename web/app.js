@@ -37,6 +37,10 @@ const T = {
     f_host: "ホスト・システム", f_enabled: "有効", f_admin: "管理者権限", f_older: "最終ログオンがN日より前", f_category: "分類", f_contact: "連絡先",
     o_kind_server: "サーバ", o_kind_pc: "端末", o_kind_network: "ネットワーク機器", o_kind_media: "記録媒体", o_kind_iot: "IoT機器",
     o_enabled_1: "有効", o_enabled_0: "無効", o_admin_1: "あり", o_admin_0: "なし",
+    alerts: "検知", alerts_open: "未確認のみ", severity: "重大度", sev_all: "すべて", sev_low: "低", sev_medium: "中", sev_high: "高", sev_critical: "重大",
+    alert: "内容", review: "確認", reviewed_by: "{at} {by} 確認済み", not_reviewed: "未確認", review_note: "確認した内容（必須）",
+    alerts_serious: "未確認の重大な検知", review_selected: "選んだ検知を確認済みにする", reviewed_n: "{n} 件を確認済みにしました", select_alert: "#{id} を選ぶ", no_alerts: "検知はありません",
+    alerts_help: "アクセスログの検知ルールが見つけたものです。確認した人・日時・内容の記録は 2-⑪ の「定期的な確認」の証拠になります。",
   },
   en: {
     skip: "Skip to content", logout: "Log out", lang: "日本語", login: "Log in", user: "User name",
@@ -68,6 +72,10 @@ const T = {
     f_host: "Host / system", f_enabled: "Enabled", f_admin: "Admin rights", f_older: "Last logon older than N days", f_category: "Category", f_contact: "Contact",
     o_kind_server: "server", o_kind_pc: "PC", o_kind_network: "network", o_kind_media: "media", o_kind_iot: "IoT",
     o_enabled_1: "enabled", o_enabled_0: "disabled", o_admin_1: "yes", o_admin_0: "no",
+    alerts: "Alerts", alerts_open: "Unreviewed only", severity: "Severity", sev_all: "all", sev_low: "low", sev_medium: "medium", sev_high: "high", sev_critical: "critical",
+    alert: "Alert", review: "Review", reviewed_by: "reviewed {at} by {by}", not_reviewed: "not reviewed", review_note: "What was checked and found (required)",
+    alerts_serious: "Unreviewed serious alerts", review_selected: "Mark the selected alerts as reviewed", reviewed_n: "{n} alerts marked as reviewed", select_alert: "Select #{id}", no_alerts: "No alerts",
+    alerts_help: "What the access-log rules found. The record of who reviewed each, when and what they found is the evidence of regular review for 2-11.",
   },
 };
 
@@ -149,6 +157,7 @@ const SCREENS = [
   { id: "checklist", roles: ["admin", "assessor", "vendor", "viewer"] },
   { id: "ledger", roles: ["admin", "assessor", "vendor", "viewer"] },
   { id: "findings", roles: ["admin", "assessor", "viewer"] },
+  { id: "alerts", roles: ["admin", "assessor", "viewer"] },
   { id: "reports", roles: ["admin", "assessor", "vendor", "viewer"] },
   { id: "users", roles: ["admin"] },
   { id: "audit", roles: ["admin", "assessor", "viewer"] },
@@ -315,6 +324,9 @@ function sectionChart(sections) {
 const VIEWS = {
   async dashboard(main) {
     const d = await api("GET", "/dashboard");
+    // staff see how many serious alerts nobody has reviewed yet (vendors have no alerts route)
+    const serious = me.user.role === "vendor" ? null
+      : (await api("GET", "/alerts?open=1&severity=high&limit=5000")).alerts.length;
     let html = `<h1>${esc(t("dashboard"))} — ${esc(d.facility.name || "")} ${esc(d.fiscal_year)}</h1>`;
     for (const s of d.sheets) {
       const m = s.summary;
@@ -327,6 +339,7 @@ const VIEWS = {
           <div class="card ${m.overdue ? "warn" : ""}"><div class="n">${m.overdue}</div>${esc(t("overdue"))}</div>
           <div class="card ${m.conflicts ? "warn" : ""}"><div class="n">${m.conflicts}</div>${esc(t("conflicts"))}</div>
           ${s.sheet === "hospital" ? `<div class="card"><div class="n">${d.findings_open}</div>${esc(t("findings_open"))}</div>` : ""}
+          ${s.sheet === "hospital" && serious !== null ? `<a class="card ${serious ? "warn" : ""}" href="#/alerts"><div class="n">${serious}</div>${esc(t("alerts_serious"))}</a>` : ""}
         </div>
         <div class="grid2">
           <div><h2>${esc(t("progress"))}</h2>${sectionChart(s.sections)}
@@ -510,6 +523,50 @@ const VIEWS = {
       sessionStorage.setItem("mamori.findings.all", ev.target.checked ? "1" : "0");
       route();
     });
+  },
+
+  async alerts(main) {
+    const open = sessionStorage.getItem("mamori.alerts.open") !== "0";
+    const sev = sessionStorage.getItem("mamori.alerts.sev") || "";
+    const q = [open ? "open=1" : "", sev ? "severity=" + encodeURIComponent(sev) : ""].filter(Boolean).join("&");
+    const d = await api("GET", "/alerts" + (q ? "?" + q : ""));
+    const canReview = me.user.role === "admin" || me.user.role === "assessor";
+    const sevs = ["", "low", "medium", "high", "critical"];
+    main.innerHTML = `<h1>${esc(t("alerts"))}</h1><p class="muted">${esc(t("alerts_help"))}</p>
+      <div class="toolbar"><label class="check"><input type="checkbox" id="alerts-open"${open ? " checked" : ""}> ${esc(t("alerts_open"))}</label>
+        <label>${esc(t("severity"))} <select id="alerts-sev">${sevs.map((v) => `<option value="${v}"${v === sev ? " selected" : ""}>${esc(t(v ? "sev_" + v : "sev_all"))}</option>`).join("")}</select></label></div>
+      ${d.alerts.length ? `<form id="review-form"><div class="table-wrap"><table><thead><tr>${canReview ? "<th></th>" : ""}<th>#</th><th>${esc(t("severity"))}</th><th>${esc(t("at"))}</th><th>${esc(t("alert"))}</th><th>${esc(t("review"))}</th></tr></thead><tbody>
+      ${d.alerts.map((a) => `<tr>${canReview ? `<td>${a.reviewed ? "" : `<input type="checkbox" name="alert" value="${a.id}" aria-label="${esc(t("select_alert", { id: a.id }))}">`}</td>` : ""}
+        <td class="nowrap">${a.id}</td><td class="nowrap ${a.severity === "critical" || a.severity === "high" ? "overdue" : ""}">${esc(t("sev_" + a.severity))}</td>
+        <td class="nowrap">${esc(a.first_at)}</td>
+        <td><strong>${esc(lang === "en" ? a.title_en : a.title_ja)}</strong><br>${esc(lang === "en" ? a.detail_en : a.detail_ja)}
+          ${(a.events || []).filter((e) => e.raw).length ? `<details><summary>${esc(t("evidence"))}</summary><pre class="raw">${(a.events || []).filter((e) => e.raw).map((e) => esc(e.raw)).join("\n")}</pre></details>` : ""}</td>
+        <td>${a.reviewed ? `${esc(t("reviewed_by", { at: a.reviewed.at, by: a.reviewed.by }))}<br>${esc(a.reviewed.note)}` : `<span class="overdue">${esc(t("not_reviewed"))}</span>`}</td></tr>`).join("")}
+      </tbody></table></div>
+      ${canReview ? `<p><label for="review-note">${esc(t("review_note"))}</label><br><textarea id="review-note" rows="2" cols="60" maxlength="2000" required></textarea></p>
+        <p><button type="submit" class="primary">${esc(t("review_selected"))}</button></p>` : ""}</form>` : `<p>${esc(t("no_alerts"))}</p>`}`;
+    $("#alerts-open").addEventListener("change", (ev) => {
+      sessionStorage.setItem("mamori.alerts.open", ev.target.checked ? "1" : "0");
+      route();
+    });
+    $("#alerts-sev").addEventListener("change", (ev) => {
+      sessionStorage.setItem("mamori.alerts.sev", ev.target.value);
+      route();
+    });
+    const form = $("#review-form");
+    if (form && canReview) {
+      form.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        const ids = [...form.querySelectorAll("input[name=alert]:checked")].map((c) => Number(c.value));
+        const note = $("#review-note").value.trim();
+        if (!ids.length || !note) { toast(t("review_note"), false); return; }
+        try {
+          const r = await api("POST", "/alerts/review", { ids, note });
+          toast(t("reviewed_n", { n: r.reviewed }), true);
+          await route();
+        } catch (e) { toast(e.message, false); }
+      });
+    }
   },
 
   async reports(main) {
