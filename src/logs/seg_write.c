@@ -22,24 +22,56 @@ typedef struct idx_entry {
     int64_t tmin, tmax;
 } idx_entry;
 
-/* A set of 64-bit keys (open addressing, 0 = empty); bounded by the segment's events. */
+/* The account index being built: key (mm_bloom_key of a user or source) → the blocks that
+ * hold it, as linked lists of block numbers in one node array. Open addressing on the key
+ * (0 = empty); bounded by the segment's events. */
+typedef struct key_entry {
+    uint64_t key;
+    uint32_t last_block; /* newest block in the list */
+    uint32_t head, tail; /* node indexes */
+    uint32_t count;      /* blocks in the list */
+} key_entry;
+
+typedef struct key_node {
+    uint32_t block, next; /* next: node index + 1, 0 = end */
+} key_node;
+
 typedef struct keyset {
-    uint64_t *v;
+    key_entry *v;
     size_t cap, n;
+    key_node *nodes;
+    size_t nnodes, capnodes;
 } keyset;
 
-static void keyset_add(keyset *s, uint64_t k)
+static void keyset_node(keyset *s, key_entry *e, uint32_t block)
+{
+    if (s->nnodes == s->capnodes) {
+        s->capnodes = s->capnodes ? s->capnodes * 2 : 4096;
+        s->nodes = mm_xrealloc(s->nodes, s->capnodes * sizeof(*s->nodes));
+    }
+    s->nodes[s->nnodes] = (key_node){block, 0};
+    if (e->count)
+        s->nodes[e->tail].next = (uint32_t)s->nnodes + 1;
+    else
+        e->head = (uint32_t)s->nnodes;
+    e->tail = (uint32_t)s->nnodes++;
+    e->last_block = block;
+    e->count++;
+}
+
+/* Notes that key k occurs in block number block (blocks come in ascending order). */
+static void keyset_add(keyset *s, uint64_t k, uint32_t block)
 {
     size_t i;
     if (k == 0)
         k = 1;
     if (2 * (s->n + 1) > s->cap) {
         size_t ncap = s->cap ? s->cap * 2 : 1024;
-        uint64_t *nv = mm_xcalloc(ncap, sizeof(uint64_t));
+        key_entry *nv = mm_xcalloc(ncap, sizeof(*nv));
         for (size_t j = 0; j < s->cap; j++)
-            if (s->v[j]) {
-                size_t h = (size_t)(s->v[j] & (ncap - 1));
-                while (nv[h])
+            if (s->v[j].key) {
+                size_t h = (size_t)(s->v[j].key & (ncap - 1));
+                while (nv[h].key)
                     h = (h + 1) & (ncap - 1);
                 nv[h] = s->v[j];
             }
@@ -48,20 +80,32 @@ static void keyset_add(keyset *s, uint64_t k)
         s->cap = ncap;
     }
     i = (size_t)(k & (s->cap - 1));
-    while (s->v[i]) {
-        if (s->v[i] == k)
+    while (s->v[i].key) {
+        if (s->v[i].key == k) {
+            if (s->v[i].last_block != block)
+                keyset_node(s, &s->v[i], block);
             return;
+        }
         i = (i + 1) & (s->cap - 1);
     }
-    s->v[i] = k;
+    s->v[i].key = k;
+    s->v[i].count = 0;
+    keyset_node(s, &s->v[i], block);
     s->n++;
 }
 
 static void keyset_clear(keyset *s)
 {
     if (s->v)
-        memset(s->v, 0, s->cap * sizeof(uint64_t));
+        memset(s->v, 0, s->cap * sizeof(*s->v));
     s->n = 0;
+    s->nnodes = 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    uint64_t x = (*(const key_entry *const *)a)->key, y = (*(const key_entry *const *)b)->key;
+    return x < y ? -1 : x > y;
 }
 
 struct mm_logw {
@@ -117,7 +161,7 @@ static mm_rc seg_start(mm_logw *w, mm_error *err)
         return io_err(err, path, "cannot create the segment");
     memset(w->seghdr, 0, sizeof(w->seghdr));
     memcpy(w->seghdr, MM_SEG_MAGIC, 8);
-    mm_put_u32(w->seghdr + 8, 1);
+    mm_put_u32(w->seghdr + 8, MM_SEG_VERSION);
     mm_put_u32(w->seghdr + 12, MM_SEG_HEADER_LEN);
     mm_put_u64(w->seghdr + 16, w->segno);
     mm_put_u64(w->seghdr + 24, w->next_seq);
@@ -135,12 +179,14 @@ static mm_rc seg_start(mm_logw *w, mm_error *err)
     return MM_OK;
 }
 
+/* Notes the event's user and source in the account index, under the block being filled. */
 static void note_keys(mm_logw *w, const mm_event *ev)
 {
+    uint32_t block = (uint32_t)w->nidx;
     if (ev->f[MM_EVF_USER].n)
-        keyset_add(&w->keys, mm_bloom_key('u', ev->f[MM_EVF_USER].p, ev->f[MM_EVF_USER].n));
+        keyset_add(&w->keys, mm_bloom_key('u', ev->f[MM_EVF_USER].p, ev->f[MM_EVF_USER].n), block);
     if (ev->f[MM_EVF_SRC].n)
-        keyset_add(&w->keys, mm_bloom_key('s', ev->f[MM_EVF_SRC].p, ev->f[MM_EVF_SRC].n));
+        keyset_add(&w->keys, mm_bloom_key('s', ev->f[MM_EVF_SRC].p, ev->f[MM_EVF_SRC].n), block);
 }
 
 static void idx_add(mm_logw *w, uint64_t off, uint32_t n, int64_t tmin, int64_t tmax)
@@ -201,15 +247,36 @@ static mm_rc flush_block(mm_logw *w, mm_error *err)
 static mm_rc seal_open(mm_logw *w, mm_error *err)
 {
     uint32_t mbits = (uint32_t)((w->keys.n * 10 + 63) / 64 * 64);
-    size_t flen, pos;
+    size_t flen, pos, nk = 0;
     uint8_t *f;
     char from[4400], to[4400];
     mm_rc rc = MM_OK;
+    key_entry **keys = mm_xmalloc((w->keys.n ? w->keys.n : 1) * sizeof(*keys));
+    mm_buf post;
 
+    /* the account index: keys in ascending order, each with its blocks as varint deltas */
+    mm_buf_init(&post, MM_SEG_MAX_FOOTER);
+    for (size_t i = 0; i < w->keys.cap; i++)
+        if (w->keys.v[i].key)
+            keys[nk++] = &w->keys.v[i];
+    qsort(keys, nk, sizeof(*keys), key_cmp);
+    for (size_t i = 0; i < nk && rc == MM_OK; i++) {
+        uint32_t prev = 0;
+        for (uint32_t j = keys[i]->head + 1; j && rc == MM_OK; j = w->keys.nodes[j - 1].next) {
+            uint32_t b = w->keys.nodes[j - 1].block;
+            rc = mm_buf_add_varint(&post, b - prev);
+            prev = b;
+        }
+    }
+    if (rc != MM_OK) {
+        free(keys);
+        mm_buf_release(&post);
+        return mm_error_set(err, rc, w->dir, 0, 0, "account index too large");
+    }
     if (mbits < 64)
         mbits = 64;
-    flen =
-        MM_FTR_FIXED_LEN + w->nidx * MM_FTR_INDEX_ENTRY + mbits / 8 + MM_SIG_LEN + MM_TRAILER_LEN;
+    flen = MM_FTR_FIXED_LEN + w->nidx * MM_FTR_INDEX_ENTRY + mbits / 8 + nk * MM_FTR_KEY_ENTRY +
+           post.len + MM_SIG_LEN + MM_TRAILER_LEN;
     f = mm_xcalloc(1, flen);
     memcpy(f, MM_FTR_MAGIC, 8);
     mm_put_u32(f + 8, (uint32_t)flen);
@@ -223,6 +290,8 @@ static mm_rc seal_open(mm_logw *w, mm_error *err)
     mm_put_u64(f + 88, w->key_id);
     mm_put_u32(f + 96, mbits);
     mm_put_u32(f + 100, MM_BLOOM_K);
+    mm_put_u32(f + 104, (uint32_t)nk);
+    mm_put_u32(f + 108, (uint32_t)post.len);
     pos = MM_FTR_FIXED_LEN;
     for (size_t i = 0; i < w->nidx; i++, pos += MM_FTR_INDEX_ENTRY) {
         mm_put_u64(f + pos, w->idx[i].off);
@@ -230,10 +299,31 @@ static mm_rc seal_open(mm_logw *w, mm_error *err)
         mm_put_u64(f + pos + 16, (uint64_t)w->idx[i].tmin);
         mm_put_u64(f + pos + 24, (uint64_t)w->idx[i].tmax);
     }
-    for (size_t i = 0; i < w->keys.cap; i++)
-        if (w->keys.v[i])
-            mm_bloom_add(f + pos, mbits, w->keys.v[i]);
+    for (size_t i = 0; i < nk; i++)
+        mm_bloom_add(f + pos, mbits, keys[i]->key);
     pos += mbits / 8;
+    {
+        uint32_t poff = 0;
+        for (size_t i = 0; i < nk; i++, pos += MM_FTR_KEY_ENTRY) {
+            uint32_t prev = 0, len = 0;
+            mm_put_u64(f + pos, keys[i]->key);
+            mm_put_u32(f + pos + 8, poff);
+            mm_put_u32(f + pos + 12, keys[i]->count);
+            for (uint32_t j = keys[i]->head + 1; j; j = w->keys.nodes[j - 1].next) {
+                uint32_t d = w->keys.nodes[j - 1].block - prev;
+                prev += d;
+                do {
+                    len++;
+                    d >>= 7;
+                } while (d);
+            }
+            poff += len;
+        }
+    }
+    memcpy(f + pos, post.data, post.len);
+    pos += post.len;
+    free(keys);
+    mm_buf_release(&post);
     crypto_sign_detached(f + pos, NULL, f, pos, w->sk);
     pos += MM_SIG_LEN;
     mm_put_u32(f + pos, (uint32_t)flen);
@@ -311,7 +401,7 @@ static mm_rc recover_open(mm_logw *w, uint64_t n, mm_buf *notices, mm_error *err
         rc = io_err(err, path, "cannot read the unsealed segment");
         goto out;
     }
-    if (size < MM_SEG_HEADER_LEN || memcmp(data, MM_SEG_MAGIC, 8) != 0 ||
+    if (size < MM_SEG_HEADER_LEN || mm_seg_version(data, size) != MM_SEG_VERSION ||
         mm_get_u64(data + 16) != n || memcmp(data + 32, w->prev_seal, 32) != 0 ||
         mm_get_u64(data + 24) != w->next_seq) {
         close(fd);
@@ -490,6 +580,20 @@ mm_rc mm_logw_open(const char *logs_dir, const mm_logs_conf *conf, const uint8_t
         snprintf(path, sizeof(path), "%s/%s", logs_dir, last);
         w->segno = mm_seg_number(last) + 1;
         fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 && fstat(fd, &sb) == 0 && sb.st_size >= 12) {
+            uint8_t vh[12];
+            uint32_t ver =
+                mm_read_full(fd, vh, sizeof(vh), 0) == MM_OK ? mm_seg_version(vh, 12) : 0;
+            if (ver != 0 && ver != MM_SEG_VERSION) {
+                close(fd);
+                rc = mm_error_set(err, MM_ERR_INVALID, path, 0, 0,
+                                  "区画の形式 %u はこの Mamori では続けて書けません（形式 %u の"
+                                  "み） / segment format version %u: this Mamori writes "
+                                  "version %u only",
+                                  ver, MM_SEG_VERSION, ver, MM_SEG_VERSION);
+                goto fail;
+            }
+        }
         if (fd >= 0 && fstat(fd, &sb) == 0 &&
             mm_footer_read(fd, (uint64_t)sb.st_size, &fb, &f) == MM_OK) {
             crypto_generichash(w->prev_seal, 32, fb, f.len - MM_TRAILER_LEN, NULL, 0);
@@ -552,7 +656,7 @@ mm_rc mm_logw_append(mm_logw *w, mm_event *ev, mm_error *err)
     mm_rc rc;
     if (w->fd < 0 && (rc = seg_start(w, err)) != MM_OK)
         return rc;
-    if (w->bb.raw.len + ev->f[MM_EVF_RAW].n + 1024 > MM_SEG_MAX_BLOCK / 4 &&
+    if (w->bb.total_raw + ev->f[MM_EVF_RAW].n + 1024 > MM_SEG_MAX_BLOCK / 4 &&
         (rc = flush_block(w, err)) != MM_OK)
         return rc;
     ev->seq = w->next_seq;
@@ -618,6 +722,7 @@ void mm_logw_free(mm_logw **wp)
     free(w->cbuf);
     free(w->idx);
     free(w->keys.v);
+    free(w->keys.nodes);
     free(w);
     *wp = NULL;
 }
