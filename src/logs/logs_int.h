@@ -45,7 +45,8 @@ mm_rc mm_parse_sshd_msg(mm_parse_ctx *c, const char *msg, size_t len, mm_event *
 #define MM_FTR_MAGIC "MMLOGFT2"
 #define MM_FTR_FIXED_LEN 112
 #define MM_FTR_INDEX_ENTRY 32
-#define MM_FTR_KEY_ENTRY 16 /* key u64, postings offset u32, block count u32 */
+#define MM_FTR_KEY_ENTRY 16           /* key u64, postings offset u32, block count u32 */
+#define MM_FTR_KEY_BITMAP 0x80000000u /* in the offset: the blocks are a bitmap, not a list */
 #define MM_TRAILER_MAGIC "MMSEGEND"
 #define MM_TRAILER_LEN 16
 #define MM_SIG_LEN 64
@@ -105,14 +106,16 @@ typedef struct mm_strdict {
 
 /*
  * Builds the uncompressed payload of one block (format 2, docs/internals/logs.md): each raw
- * line becomes a template id (the line with its numbers and parsed fields cut out), field
- * codes (a field cut out of the line is a slot whose value is a shape id: the value with its
- * numbers cut out), and numbers, stored column by column (per template and placeholder, per
- * shape and placeholder) as zigzag deltas. The raw line is rebuilt byte for byte on decode.
+ * line becomes a template id (kind, outcome, format, flags and the line with its numbers and
+ * parsed fields cut out), codes for the fields that are not cut out, shape ids for those that
+ * are (slots; a shape is the value with its numbers cut out), and numbers, stored column by
+ * column (per template and placeholder, per shape and placeholder), each column as plain
+ * values or zigzag deltas, whichever is smaller. The raw line is rebuilt byte for byte.
  */
 typedef struct mm_blockb {
-    mm_buf times, bytes, tpls, fields;
-    mm_buf line; /* scratch: the template being built */
+    mm_buf times, tpls, fields;
+    mm_buf sids[MM_EVF_RAW]; /* per field: shape ids of its slots, event after event */
+    mm_buf line;             /* scratch: the template being built */
     mm_buf shape;
     mm_strdict tdict, sdict;
     mm_vec32 ev_tpl;    /* per event: template id */

@@ -26,6 +26,7 @@ mm_rc mm_logs_counts_get(mm_store *st, mm_logs_counts *c, mm_error *err)
         {"skipped", offsetof(mm_logs_counts, skipped)},
         {"dropped", offsetof(mm_logs_counts, dropped)},
         {"alerts", offsetof(mm_logs_counts, alerts)},
+        {"disk_full", offsetof(mm_logs_counts, disk_full)},
     };
     memset(c, 0, sizeof(*c));
     while (rc == MM_OK && sqlite3_step(q) == SQLITE_ROW)

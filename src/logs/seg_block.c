@@ -15,6 +15,11 @@
 #define MK_FIELD 0x03 /* then a field index (0..5): a slot (templates only) */
 #define MK_ESC 0x04   /* then one literal byte (0x01..0x04 in the text) */
 #define MAX_DIGITS 19 /* 10^19 - 1 fits in 64 bits */
+#define TPL_PREFIX 4  /* a template starts with kind, outcome, format, flags */
+
+/* How a number column is stored: a mode byte, then the values. */
+#define COL_PLAIN 0 /* the values */
+#define COL_DELTA 1 /* zigzag(value - previous), from 0 */
 
 /* Field codes: the low two bits say which, the rest is a length or a field index. */
 #define FC_LIT 0  /* length << 2, then the bytes (0 = empty) */
@@ -84,10 +89,27 @@ static void dict_grow(mm_strdict *d)
     d->cap = ncap;
 }
 
+/* A quick 64-bit hash for the dictionaries (8 bytes at a time, then a final mix). */
+static uint64_t dict_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n, w;
+    while (n >= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ (w * 0xFF51AFD7ED558CCDULL)) * 0xC4CEB9FE1A85EC53ULL;
+        h ^= h >> 29;
+        s += 8;
+        n -= 8;
+    }
+    w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ (w * 0xFF51AFD7ED558CCDULL)) * 0xC4CEB9FE1A85EC53ULL;
+    return h ^ (h >> 32);
+}
+
 /* The id of s (added when new). OUT: *id. MM_ERR_INVALID when the dictionary is full. */
 static mm_rc dict_intern(mm_strdict *d, const char *s, size_t n, uint32_t nums, uint32_t *id)
 {
-    uint64_t h = mm_hash64(s, n, 0x7E3A);
+    uint64_t h = dict_hash(s, n);
     size_t i;
     if (2 * (d->off.n + 1) > d->cap)
         dict_grow(d);
@@ -116,7 +138,8 @@ void mm_blockb_init(mm_blockb *b)
 {
     memset(b, 0, sizeof(*b));
     mm_buf_init(&b->times, BLOCK_BUF_MAX);
-    mm_buf_init(&b->bytes, BLOCK_BUF_MAX);
+    for (int f = 0; f < MM_EVF_RAW; f++)
+        mm_buf_init(&b->sids[f], BLOCK_BUF_MAX);
     mm_buf_init(&b->tpls, BLOCK_BUF_MAX);
     mm_buf_init(&b->fields, BLOCK_BUF_MAX);
     mm_buf_init(&b->line, BLOCK_BUF_MAX);
@@ -128,7 +151,8 @@ void mm_blockb_init(mm_blockb *b)
 void mm_blockb_release(mm_blockb *b)
 {
     mm_buf_release(&b->times);
-    mm_buf_release(&b->bytes);
+    for (int f = 0; f < MM_EVF_RAW; f++)
+        mm_buf_release(&b->sids[f]);
     mm_buf_release(&b->tpls);
     mm_buf_release(&b->fields);
     mm_buf_release(&b->line);
@@ -144,7 +168,8 @@ void mm_blockb_release(mm_blockb *b)
 void mm_blockb_reset(mm_blockb *b)
 {
     mm_buf_reset(&b->times);
-    mm_buf_reset(&b->bytes);
+    for (int f = 0; f < MM_EVF_RAW; f++)
+        mm_buf_reset(&b->sids[f]);
     mm_buf_reset(&b->tpls);
     mm_buf_reset(&b->fields);
     dict_reset(&b->tdict);
@@ -246,14 +271,24 @@ mm_rc mm_blockb_add(mm_blockb *b, const mm_event *ev)
     uint32_t tnums = 0, id;
     size_t tvals0 = b->tvals.n, svals0 = b->svals.n, occ0 = b->occ_shape.n;
     size_t tpls0 = b->tpls.len, fields0 = b->fields.len, evtpl0 = b->ev_tpl.n;
+    size_t sids0[MM_EVF_RAW];
 
-    for (int i = 0; i < MM_EVF_RAW; i++)
+    for (int i = 0; i < MM_EVF_RAW; i++) {
         lit += ev->f[i].n;
-    if (b->total_raw + raw.n > BLOCK_BUF_MAX || !reserve(&b->times, 10) || !reserve(&b->bytes, 4) ||
-        !reserve(&b->tpls, 10) || !reserve(&b->fields, MM_EVF_RAW * 20 + lit) ||
-        !reserve(&b->line, 2 * (size_t)raw.n + 16))
+        sids0[i] = b->sids[i].len;
+    }
+    if (b->total_raw + raw.n > BLOCK_BUF_MAX || !reserve(&b->times, 10) || !reserve(&b->tpls, 10) ||
+        !reserve(&b->fields, MM_EVF_RAW * 20 + lit) || !reserve(&b->line, 2 * (size_t)raw.n + 20))
         return MM_ERR_INVALID;
+    for (int f = 0; f < MM_EVF_RAW; f++)
+        if (!reserve(&b->sids[f], 10))
+            return MM_ERR_INVALID;
     mm_buf_reset(&b->line);
+    b->line.data[0] = (char)ev->kind; /* the template starts with the event's four bytes */
+    b->line.data[1] = (char)ev->outcome;
+    b->line.data[2] = (char)ev->format;
+    b->line.data[3] = (char)ev->flags;
+    b->line.len = TPL_PREFIX;
 
     /* which fields are slots (cut out of the line), references, copies or literals */
     for (int f = 0; f < MM_EVF_RAW; f++) {
@@ -318,8 +353,7 @@ mm_rc mm_blockb_add(mm_blockb *b, const mm_event *ev)
             snums = tokenize(&b->shape, &b->svals, v.p, v.n);
             if (dict_intern(&b->sdict, b->shape.data, b->shape.len, snums, &sid) != MM_OK)
                 goto full;
-            put_varint(&b->fields, FC_SLOT);
-            put_varint(&b->fields, sid);
+            put_varint(&b->sids[f], sid);
             vec32_push(&b->occ_shape, sid);
             break;
         }
@@ -337,10 +371,6 @@ mm_rc mm_blockb_add(mm_blockb *b, const mm_event *ev)
         b->tmax = ev->time_ms;
     put_varint(&b->times, zigzag((int64_t)((uint64_t)ev->time_ms - (uint64_t)b->prev_t)));
     b->prev_t = ev->time_ms;
-    b->bytes.data[b->bytes.len++] = (char)ev->kind;
-    b->bytes.data[b->bytes.len++] = (char)ev->outcome;
-    b->bytes.data[b->bytes.len++] = (char)ev->format;
-    b->bytes.data[b->bytes.len++] = (char)ev->flags;
     b->total_raw += raw.n;
     b->n++;
     return MM_OK;
@@ -351,7 +381,19 @@ full: /* undo this event's partial columns; the block is still whole without it 
     b->tpls.len = tpls0;
     b->fields.len = fields0;
     b->ev_tpl.n = evtpl0;
+    for (int f = 0; f < MM_EVF_RAW; f++)
+        b->sids[f].len = sids0[f];
     return MM_ERR_INVALID;
+}
+
+static unsigned varint_len(uint64_t v)
+{
+    unsigned n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
 }
 
 /* Writes the numbers of one dictionary's entries column by column: for each entry id, for
@@ -381,16 +423,28 @@ static mm_rc put_columns(mm_buf *out, const mm_strdict *d, const mm_vec32 *users
             list[fill[users->v[i]]++] = (uint32_t)i;
         free(fill);
     }
-    if (!reserve(out, (size_t)acc * 10)) {
+    if (!reserve(out, (size_t)acc * 11 + 10)) {
         rc = MM_ERR_INVALID;
         goto out;
     }
     for (size_t t = 0; t < nid; t++)
         for (uint32_t k = 0; k < d->nums.v[t]; k++) {
-            uint64_t prev = 0;
+            uint64_t prev = 0, plain = 0, delta = 0;
+            int mode;
+            if (start[t] == start[t + 1])
+                continue; /* an entry nobody uses (left by an event that did not fit) */
+            for (uint32_t j = start[t]; j < start[t + 1]; j++) { /* which is smaller */
+                uint64_t v = vals[base[list[j]] + k];
+                plain += varint_len(v);
+                delta += varint_len(zigzag((int64_t)(v - prev)));
+                prev = v;
+            }
+            mode = delta < plain ? COL_DELTA : COL_PLAIN;
+            out->data[out->len++] = (char)mode;
+            prev = 0;
             for (uint32_t j = start[t]; j < start[t + 1]; j++) {
                 uint64_t v = vals[base[list[j]] + k];
-                put_varint(out, zigzag((int64_t)(v - prev)));
+                put_varint(out, mode == COL_DELTA ? zigzag((int64_t)(v - prev)) : v);
                 prev = v;
             }
         }
@@ -426,11 +480,11 @@ mm_rc mm_blockb_finish(mm_blockb *b, mm_buf *out)
     if (rc == MM_OK)
         rc = mm_buf_add(out, b->times.data, b->times.len);
     if (rc == MM_OK)
-        rc = mm_buf_add(out, b->bytes.data, b->bytes.len);
-    if (rc == MM_OK)
         rc = mm_buf_add(out, b->tpls.data, b->tpls.len);
     if (rc == MM_OK)
         rc = mm_buf_add(out, b->fields.data, b->fields.len);
+    for (int f = 0; f < MM_EVF_RAW && rc == MM_OK; f++)
+        rc = mm_buf_add(out, b->sids[f].data, b->sids[f].len);
     if (rc == MM_OK)
         rc = put_columns(out, &b->tdict, &b->ev_tpl, b->tvals.v);
     if (rc == MM_OK)
@@ -456,9 +510,9 @@ static void rdict_free(rdict *d)
     free(d->fields);
 }
 
-/* Reads and checks a dictionary (markers well formed; slots only when allow_slots, each field
- * at most once). 0 when malformed. */
-static int read_dict(const uint8_t *p, size_t len, size_t *pos, int allow_slots, rdict *d)
+/* Reads and checks a dictionary (markers well formed; for templates: the four event bytes
+ * first, slots allowed, each field at most once). 0 when malformed. */
+static int read_dict(const uint8_t *p, size_t len, size_t *pos, int templates, rdict *d)
 {
     uint64_t n, l;
     memset(d, 0, sizeof(*d));
@@ -476,7 +530,9 @@ static int read_dict(const uint8_t *p, size_t len, size_t *pos, int allow_slots,
             return 0;
         s = p + *pos;
         *pos += (size_t)l;
-        for (size_t k = 0; k < l; k++) {
+        if (templates && l < TPL_PREFIX)
+            return 0;
+        for (size_t k = templates ? TPL_PREFIX : 0; k < l; k++) {
             if (s[k] == MK_NUM) {
                 nums++;
             } else if (s[k] == MK_PAD) {
@@ -484,7 +540,7 @@ static int read_dict(const uint8_t *p, size_t len, size_t *pos, int allow_slots,
                     return 0;
                 nums++;
             } else if (s[k] == MK_FIELD) {
-                if (!allow_slots || ++k >= l || s[k] >= MM_EVF_RAW || (d->fields[i] >> s[k]) & 1)
+                if (!templates || ++k >= l || s[k] >= MM_EVF_RAW || (d->fields[i] >> s[k]) & 1)
                     return 0;
                 d->fields[i] |= (uint8_t)(1u << s[k]);
             } else if (s[k] == MK_ESC) {
@@ -527,12 +583,15 @@ static int read_columns(const uint8_t *p, size_t len, size_t *pos, const rdict *
     for (size_t i = 0; i < nu; i++)
         list[fill[users[i]]++] = (uint32_t)i;
     for (size_t t = 0; t < d->n; t++)
-        for (uint32_t k = 0; k < d->nums[t]; k++) {
+        for (uint32_t k = 0; k < d->nums[t] && start[t] < start[t + 1]; k++) {
             uint64_t prev = 0, v;
+            uint8_t mode;
+            if (*pos >= len || (mode = p[(*pos)++]) > COL_DELTA)
+                goto out;
             for (uint32_t j = start[t]; j < start[t + 1]; j++) {
                 if (!mm_get_varint(p, len, pos, &v))
                     goto out;
-                prev += (uint64_t)unzigzag(v);
+                prev = mode == COL_DELTA ? prev + (uint64_t)unzigzag(v) : v;
                 (*vals)[base[list[j]] + k] = prev;
             }
         }
@@ -643,19 +702,16 @@ mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event
         ev[i].time_ms = t;
         ev[i].seq = first_seq + i;
     }
-    if (len - pos < 4 * n)
-        goto out;
-    kb = p + pos;
-    pos += 4 * n;
     tpl = mm_xmalloc((n ? n : 1) * sizeof(uint32_t));
     for (size_t i = 0; i < n; i++) {
-        ev[i].kind = kb[4 * i];
-        ev[i].outcome = kb[4 * i + 1];
-        ev[i].format = kb[4 * i + 2];
-        ev[i].flags = kb[4 * i + 3];
         if (!mm_get_varint(p, len, &pos, &v) || v >= td.n)
             goto out;
         tpl[i] = (uint32_t)v;
+        kb = td.p[v];
+        ev[i].kind = kb[0];
+        ev[i].outcome = kb[1];
+        ev[i].format = kb[2];
+        ev[i].flags = kb[3];
     }
     /* field codes: fkind per field, fa = length/offset/field, focc = slot occurrence */
     fkind = mm_xmalloc((n ? n : 1) * MM_EVF_RAW);
@@ -663,9 +719,14 @@ mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event
     focc = mm_xmalloc((n ? n : 1) * MM_EVF_RAW * sizeof(uint32_t));
     occ_shape = mm_xmalloc((n ? n : 1) * MM_EVF_RAW * sizeof(uint32_t));
     for (size_t i = 0; i < n; i++) {
-        uint8_t slots = 0;
+        uint8_t slots = td.fields[tpl[i]];
         for (int f = 0; f < MM_EVF_RAW; f++) {
             size_t k = i * MM_EVF_RAW + (size_t)f;
+            if ((slots >> f) & 1) { /* a slot: its shape id comes from the field's column */
+                fkind[k] = FC_SLOT;
+                focc[k] = (uint32_t)nocc++;
+                continue;
+            }
             if (!mm_get_varint(p, len, &pos, &v))
                 goto out;
             fkind[k] = (uint8_t)(v & 3);
@@ -678,13 +739,7 @@ mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event
                 ev[i].f[f].n = (uint32_t)fa[k];
                 pos += (size_t)fa[k];
                 break;
-            case FC_SLOT:
-                if (v != FC_SLOT || !mm_get_varint(p, len, &pos, &v) || v >= sd.n)
-                    goto out;
-                slots |= (uint8_t)(1u << f);
-                focc[k] = (uint32_t)nocc;
-                occ_shape[nocc++] = (uint32_t)v;
-                break;
+            case FC_SLOT: /* only the template says which fields are slots */ goto out;
             case FC_REF:
                 if (!mm_get_varint(p, len, &pos, &v) || fa[k] > UINT32_MAX || v > UINT32_MAX)
                     goto out;
@@ -696,9 +751,16 @@ mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event
                 break;
             }
         }
-        if (slots != td.fields[tpl[i]]) /* the template's slots are exactly these fields */
-            goto out;
     }
+    for (int f = 0; f < MM_EVF_RAW; f++) /* the shape ids, field after field */
+        for (size_t i = 0; i < n; i++) {
+            size_t k = i * MM_EVF_RAW + (size_t)f;
+            if (fkind[k] != FC_SLOT)
+                continue;
+            if (!mm_get_varint(p, len, &pos, &v) || v >= sd.n)
+                goto out;
+            occ_shape[focc[k]] = (uint32_t)v;
+        }
     tbase = mm_xmalloc((n ? n : 1) * sizeof(uint32_t));
     sbase = mm_xmalloc((nocc ? nocc : 1) * sizeof(uint32_t));
     if (!read_columns(p, len, &pos, &td, tpl, n, tbase, &tvals) ||
@@ -711,8 +773,8 @@ mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event
         size_t start = x.at;
         uint32_t slot_off[MM_EVF_RAW] = {0}, slot_len[MM_EVF_RAW] = {0};
         uint32_t rawn;
-        if (!expand(&x, td.p[tpl[i]], td.len[tpl[i]], tvals + tbase[i], focc + i * MM_EVF_RAW,
-                    occ_shape, slot_off, slot_len, start))
+        if (!expand(&x, td.p[tpl[i]] + TPL_PREFIX, td.len[tpl[i]] - TPL_PREFIX, tvals + tbase[i],
+                    focc + i * MM_EVF_RAW, occ_shape, slot_off, slot_len, start))
             goto out;
         rawn = (uint32_t)(x.at - start);
         ev[i].f[MM_EVF_RAW].p = text + start;

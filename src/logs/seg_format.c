@@ -109,7 +109,8 @@ mm_rc mm_footer_parse(const uint8_t *p, size_t flen, mm_footer *f)
     for (uint32_t i = 0; i < f->nkeys; i++) { /* ascending keys, postings inside */
         const uint8_t *e = f->keys + (size_t)i * MM_FTR_KEY_ENTRY;
         uint64_t k = mm_get_u64(e);
-        if ((i > 0 && k <= prev_key) || mm_get_u32(e + 8) > f->postings_len ||
+        if ((i > 0 && k <= prev_key) ||
+            (mm_get_u32(e + 8) & ~MM_FTR_KEY_BITMAP) > f->postings_len ||
             mm_get_u32(e + 12) > f->nblocks)
             return MM_ERR_PARSE;
         prev_key = k;
@@ -126,8 +127,6 @@ mm_rc mm_footer_key_blocks(const mm_footer *f, uint64_t key, uint32_t **blocks, 
 
     *blocks = NULL;
     *n = 0;
-    if (key == 0)
-        key = 1; /* the writer's index stores 0 as 1 */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (mm_get_u64(f->keys + mid * MM_FTR_KEY_ENTRY) < key)
@@ -138,21 +137,36 @@ mm_rc mm_footer_key_blocks(const mm_footer *f, uint64_t key, uint32_t **blocks, 
     if (lo == f->nkeys || mm_get_u64(f->keys + lo * MM_FTR_KEY_ENTRY) != key)
         return MM_OK;
     e = f->keys + lo * MM_FTR_KEY_ENTRY;
-    pos = mm_get_u32(e + 8);
+    pos = mm_get_u32(e + 8) & ~MM_FTR_KEY_BITMAP;
     cnt = mm_get_u32(e + 12);
     *blocks = mm_xmalloc((cnt ? cnt : 1) * sizeof(uint32_t));
-    for (uint32_t i = 0; i < cnt; i++) {
-        if (!mm_get_varint(f->postings, f->postings_len, &pos, &v) || (i > 0 && v == 0) ||
-            (uint64_t)b + v >= f->nblocks) {
-            free(*blocks);
-            *blocks = NULL;
-            return MM_ERR_PARSE;
+    if (mm_get_u32(e + 8) & MM_FTR_KEY_BITMAP) { /* a bitmap of the blocks */
+        size_t bl = ((size_t)f->nblocks + 7) / 8, got = 0;
+        if (pos > f->postings_len || bl > f->postings_len - pos)
+            goto bad;
+        for (uint32_t k = 0; k < f->nblocks; k++)
+            if (f->postings[pos + k / 8] & (1u << (k % 8))) {
+                if (got == cnt)
+                    goto bad;
+                (*blocks)[got++] = k;
+            }
+        if (got != cnt)
+            goto bad;
+    } else {
+        for (uint32_t i = 0; i < cnt; i++) {
+            if (!mm_get_varint(f->postings, f->postings_len, &pos, &v) || (i > 0 && v == 0) ||
+                (uint64_t)b + v >= f->nblocks)
+                goto bad;
+            b += (uint32_t)v;
+            (*blocks)[i] = b;
         }
-        b += (uint32_t)v;
-        (*blocks)[i] = b;
     }
     *n = cnt;
     return MM_OK;
+bad:
+    free(*blocks);
+    *blocks = NULL;
+    return MM_ERR_PARSE;
 }
 
 uint32_t mm_seg_version(const uint8_t *hdr, size_t n)

@@ -23,88 +23,103 @@ typedef struct idx_entry {
 } idx_entry;
 
 /* The account index being built: key (mm_bloom_key of a user or source) → the blocks that
- * hold it, as linked lists of block numbers in one node array. Open addressing on the key
- * (0 = empty); bounded by the segment's events. */
+ * hold it. Entries are appended (stable indexes) and found through an open-addressing table;
+ * each (entry, block) pair is one node, nodes come in block order. Bounded by the events. */
 typedef struct key_entry {
     uint64_t key;
-    uint32_t last_block; /* newest block in the list */
-    uint32_t head, tail; /* node indexes */
-    uint32_t count;      /* blocks in the list */
+    uint32_t last_block; /* newest block noted */
+    uint32_t count;      /* blocks noted */
 } key_entry;
 
 typedef struct key_node {
-    uint32_t block, next; /* next: node index + 1, 0 = end */
+    uint32_t block, entry;
 } key_node;
 
+typedef struct key_slot_t {
+    uint64_t key;
+    uint32_t e; /* entry index + 1, 0 = empty */
+} key_slot_t;
+
 typedef struct keyset {
+    key_slot_t *table;
+    size_t cap;
     key_entry *v;
-    size_t cap, n;
+    size_t n, capv;
     key_node *nodes;
     size_t nnodes, capnodes;
 } keyset;
 
-static void keyset_node(keyset *s, key_entry *e, uint32_t block)
+static void keyset_node(keyset *s, uint32_t e, uint32_t block)
 {
     if (s->nnodes == s->capnodes) {
         s->capnodes = s->capnodes ? s->capnodes * 2 : 4096;
         s->nodes = mm_xrealloc(s->nodes, s->capnodes * sizeof(*s->nodes));
     }
-    s->nodes[s->nnodes] = (key_node){block, 0};
-    if (e->count)
-        s->nodes[e->tail].next = (uint32_t)s->nnodes + 1;
-    else
-        e->head = (uint32_t)s->nnodes;
-    e->tail = (uint32_t)s->nnodes++;
-    e->last_block = block;
-    e->count++;
+    s->nodes[s->nnodes++] = (key_node){block, e};
+    s->v[e].last_block = block;
+    s->v[e].count++;
+}
+
+static size_t key_slot(uint64_t k, size_t cap)
+{
+    return (size_t)((k * 0x9E3779B97F4A7C15ULL) >> 20) & (cap - 1);
 }
 
 /* Notes that key k occurs in block number block (blocks come in ascending order). */
 static void keyset_add(keyset *s, uint64_t k, uint32_t block)
 {
     size_t i;
-    if (k == 0)
-        k = 1;
     if (2 * (s->n + 1) > s->cap) {
         size_t ncap = s->cap ? s->cap * 2 : 1024;
-        key_entry *nv = mm_xcalloc(ncap, sizeof(*nv));
-        for (size_t j = 0; j < s->cap; j++)
-            if (s->v[j].key) {
-                size_t h = (size_t)(s->v[j].key & (ncap - 1));
-                while (nv[h].key)
-                    h = (h + 1) & (ncap - 1);
-                nv[h] = s->v[j];
-            }
-        free(s->v);
-        s->v = nv;
+        key_slot_t *nt = mm_xcalloc(ncap, sizeof(*nt));
+        for (size_t j = 0; j < s->n; j++) {
+            size_t h = key_slot(s->v[j].key, ncap);
+            while (nt[h].e)
+                h = (h + 1) & (ncap - 1);
+            nt[h] = (key_slot_t){s->v[j].key, (uint32_t)j + 1};
+        }
+        free(s->table);
+        s->table = nt;
         s->cap = ncap;
     }
-    i = (size_t)(k & (s->cap - 1));
-    while (s->v[i].key) {
-        if (s->v[i].key == k) {
-            if (s->v[i].last_block != block)
-                keyset_node(s, &s->v[i], block);
+    i = key_slot(k, s->cap);
+    while (s->table[i].e) {
+        uint32_t e = s->table[i].e - 1;
+        if (s->table[i].key == k) {
+            if (s->v[e].last_block != block)
+                keyset_node(s, e, block);
             return;
         }
         i = (i + 1) & (s->cap - 1);
     }
-    s->v[i].key = k;
-    s->v[i].count = 0;
-    keyset_node(s, &s->v[i], block);
-    s->n++;
+    if (s->n == s->capv) {
+        s->capv = s->capv ? s->capv * 2 : 1024;
+        s->v = mm_xrealloc(s->v, s->capv * sizeof(*s->v));
+    }
+    s->v[s->n] = (key_entry){k, 0, 0};
+    s->table[i] = (key_slot_t){k, (uint32_t)s->n + 1};
+    keyset_node(s, (uint32_t)s->n++, block);
 }
 
 static void keyset_clear(keyset *s)
 {
-    if (s->v)
-        memset(s->v, 0, s->cap * sizeof(*s->v));
+    if (s->table)
+        memset(s->table, 0, s->cap * sizeof(*s->table));
     s->n = 0;
     s->nnodes = 0;
 }
 
+static void keyset_free(keyset *s)
+{
+    free(s->table);
+    free(s->v);
+    free(s->nodes);
+}
+
+static const key_entry *sort_base;
 static int key_cmp(const void *a, const void *b)
 {
-    uint64_t x = (*(const key_entry *const *)a)->key, y = (*(const key_entry *const *)b)->key;
+    uint64_t x = sort_base[*(const uint32_t *)a].key, y = sort_base[*(const uint32_t *)b].key;
     return x < y ? -1 : x > y;
 }
 
@@ -137,11 +152,33 @@ struct mm_logw {
     uint8_t *cbuf;
     size_t ccap;
     uint64_t bytes_written;
+    int full; /* the last write failed for want of space */
 };
 
 static mm_rc io_err(mm_error *err, const char *path, const char *what)
 {
     return mm_error_set(err, MM_ERR_IO, path, 0, 0, "%s: %s", what, strerror(errno));
+}
+
+static int is_full(int e)
+{
+    return e == ENOSPC || e == EDQUOT;
+}
+
+/* A write to path failed with errno e: the disk-full alarm when it was space, else an I/O
+ * error. */
+static mm_rc write_err(mm_logw *w, mm_error *err, const char *path, int e, const char *what)
+{
+    w->full = is_full(e);
+    if (w->full)
+        return mm_error_set(err, MM_ERR_IO, path, 0, 0,
+                            "ディスクがいっぱいです。ログを保存できません。空きを作ってから取り込み"
+                            "直してください（保存済みの区画はそのままです） / disk full: no space "
+                            "left to store logs (%s); free space, then ingest again (what is "
+                            "stored is intact)",
+                            what);
+    errno = e;
+    return io_err(err, path, what);
 }
 
 static void seg_path(const mm_logw *w, uint64_t n, const char *suffix, char *out, size_t outsz)
@@ -158,7 +195,7 @@ static mm_rc seg_start(mm_logw *w, mm_error *err)
     seg_path(w, w->segno, ".open", path, sizeof(path));
     w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (w->fd < 0)
-        return io_err(err, path, "cannot create the segment");
+        return write_err(w, err, path, errno, "cannot create the segment");
     memset(w->seghdr, 0, sizeof(w->seghdr));
     memcpy(w->seghdr, MM_SEG_MAGIC, 8);
     mm_put_u32(w->seghdr + 8, MM_SEG_VERSION);
@@ -166,8 +203,13 @@ static mm_rc seg_start(mm_logw *w, mm_error *err)
     mm_put_u64(w->seghdr + 16, w->segno);
     mm_put_u64(w->seghdr + 24, w->next_seq);
     memcpy(w->seghdr + 32, w->prev_seal, 32);
-    if (mm_write_full(w->fd, w->seghdr, MM_SEG_HEADER_LEN) != MM_OK)
-        return io_err(err, path, "cannot write the segment header");
+    if (mm_write_full(w->fd, w->seghdr, MM_SEG_HEADER_LEN) != MM_OK) {
+        int e = errno;
+        close(w->fd);
+        w->fd = -1;
+        unlink(path); /* no half-written header left behind */
+        return write_err(w, err, path, e, "cannot write the segment header");
+    }
     mm_seg_header_hash(w->seghdr, w->chain);
     w->off = MM_SEG_HEADER_LEN;
     w->seg_first = w->next_seq;
@@ -233,8 +275,17 @@ static mm_rc flush_block(mm_logw *w, mm_error *err)
     mm_put_u64(hdr + 32, (uint64_t)w->bb.tmax);
     mm_block_hash(w->chain, hdr, w->cbuf, clen, hdr + 40);
     if (mm_write_full(w->fd, hdr, sizeof(hdr)) != MM_OK ||
-        mm_write_full(w->fd, w->cbuf, clen) != MM_OK)
-        return io_err(err, w->dir, "cannot write a block");
+        mm_write_full(w->fd, w->cbuf, clen) != MM_OK) {
+        /* cut the partial block off: the segment stays whole blocks; the block's events stay
+         * pending in memory and are written by the next flush */
+        int e = errno;
+        char path[4400];
+        seg_path(w, w->segno, ".open", path, sizeof(path));
+        if (ftruncate(w->fd, (off_t)w->off) != 0 || lseek(w->fd, (off_t)w->off, SEEK_SET) < 0)
+            e = errno;
+        return write_err(w, err, path, e, "cannot write a block");
+    }
+    w->full = 0;
     memcpy(w->chain, hdr + 40, 32);
     idx_add(w, w->off, w->bb.n, w->bb.tmin, w->bb.tmax);
     w->off += sizeof(hdr) + clen;
@@ -247,31 +298,67 @@ static mm_rc flush_block(mm_logw *w, mm_error *err)
 static mm_rc seal_open(mm_logw *w, mm_error *err)
 {
     uint32_t mbits = (uint32_t)((w->keys.n * 10 + 63) / 64 * 64);
-    size_t flen, pos, nk = 0;
+    size_t flen, pos, nk;
     uint8_t *f;
     char from[4400], to[4400];
     mm_rc rc = MM_OK;
-    key_entry **keys = mm_xmalloc((w->keys.n ? w->keys.n : 1) * sizeof(*keys));
+    uint32_t *order = mm_xmalloc((w->keys.n ? w->keys.n : 1) * sizeof(uint32_t));
+    uint32_t *at = mm_xmalloc((w->keys.n ? w->keys.n : 1) * sizeof(uint32_t));
+    uint32_t *blocks = mm_xmalloc((w->keys.nnodes ? w->keys.nnodes : 1) * sizeof(uint32_t));
+    uint32_t *poff = mm_xmalloc((w->keys.n ? w->keys.n : 1) * sizeof(uint32_t));
+    uint32_t bitmap_len = (uint32_t)((w->nidx + 7) / 8);
     mm_buf post;
 
-    /* the account index: keys in ascending order, each with its blocks as varint deltas */
+    /* the account index: keys ascending, each with its blocks as varint deltas or a bitmap */
+    nk = w->keys.n;
     mm_buf_init(&post, MM_SEG_MAX_FOOTER);
-    for (size_t i = 0; i < w->keys.cap; i++)
-        if (w->keys.v[i].key)
-            keys[nk++] = &w->keys.v[i];
-    qsort(keys, nk, sizeof(*keys), key_cmp);
-    for (size_t i = 0; i < nk && rc == MM_OK; i++) {
-        uint32_t prev = 0;
-        for (uint32_t j = keys[i]->head + 1; j && rc == MM_OK; j = w->keys.nodes[j - 1].next) {
-            uint32_t b = w->keys.nodes[j - 1].block;
-            rc = mm_buf_add_varint(&post, b - prev);
-            prev = b;
+    for (size_t i = 0; i < nk; i++)
+        order[i] = (uint32_t)i;
+    sort_base = w->keys.v;
+    qsort(order, nk, sizeof(*order), key_cmp);
+    {
+        uint32_t acc = 0;
+        for (size_t i = 0; i < nk; i++) {
+            at[order[i]] = acc;
+            acc += w->keys.v[order[i]].count;
         }
+        for (size_t j = 0; j < w->keys.nnodes; j++) /* nodes are in block order */
+            blocks[at[w->keys.nodes[j].entry]++] = w->keys.nodes[j].block;
     }
-    if (rc != MM_OK) {
-        free(keys);
+    for (size_t i = 0, bfrom = 0; i < nk && rc == MM_OK; i++) {
+        uint32_t cnt = w->keys.v[order[i]].count, prev = 0, vlen = 0;
+        for (uint32_t j = 0; j < cnt; j++) {
+            uint32_t d = blocks[bfrom + j] - prev;
+            prev = blocks[bfrom + j];
+            do {
+                vlen++;
+                d >>= 7;
+            } while (d);
+        }
+        poff[i] = (uint32_t)post.len;
+        if (vlen > bitmap_len) { /* dense: a bitmap of the blocks */
+            size_t b0 = post.len;
+            poff[i] |= MM_FTR_KEY_BITMAP;
+            for (uint32_t j = 0; j < bitmap_len && rc == MM_OK; j++)
+                rc = mm_buf_addc(&post, 0);
+            for (uint32_t j = 0; j < cnt && rc == MM_OK; j++)
+                post.data[b0 + blocks[bfrom + j] / 8] |= (char)(1u << (blocks[bfrom + j] % 8));
+        } else {
+            prev = 0;
+            for (uint32_t j = 0; j < cnt && rc == MM_OK; j++) {
+                rc = mm_buf_add_varint(&post, blocks[bfrom + j] - prev);
+                prev = blocks[bfrom + j];
+            }
+        }
+        bfrom += cnt;
+    }
+    free(at);
+    free(blocks);
+    if (rc != MM_OK || post.len >= MM_FTR_KEY_BITMAP) {
+        free(order);
+        free(poff);
         mm_buf_release(&post);
-        return mm_error_set(err, rc, w->dir, 0, 0, "account index too large");
+        return mm_error_set(err, MM_ERR_INVALID, w->dir, 0, 0, "account index too large");
     }
     if (mbits < 64)
         mbits = 64;
@@ -300,29 +387,17 @@ static mm_rc seal_open(mm_logw *w, mm_error *err)
         mm_put_u64(f + pos + 24, (uint64_t)w->idx[i].tmax);
     }
     for (size_t i = 0; i < nk; i++)
-        mm_bloom_add(f + pos, mbits, keys[i]->key);
+        mm_bloom_add(f + pos, mbits, w->keys.v[i].key);
     pos += mbits / 8;
-    {
-        uint32_t poff = 0;
-        for (size_t i = 0; i < nk; i++, pos += MM_FTR_KEY_ENTRY) {
-            uint32_t prev = 0, len = 0;
-            mm_put_u64(f + pos, keys[i]->key);
-            mm_put_u32(f + pos + 8, poff);
-            mm_put_u32(f + pos + 12, keys[i]->count);
-            for (uint32_t j = keys[i]->head + 1; j; j = w->keys.nodes[j - 1].next) {
-                uint32_t d = w->keys.nodes[j - 1].block - prev;
-                prev += d;
-                do {
-                    len++;
-                    d >>= 7;
-                } while (d);
-            }
-            poff += len;
-        }
+    for (size_t i = 0; i < nk; i++, pos += MM_FTR_KEY_ENTRY) {
+        mm_put_u64(f + pos, w->keys.v[order[i]].key);
+        mm_put_u32(f + pos + 8, poff[i]);
+        mm_put_u32(f + pos + 12, w->keys.v[order[i]].count);
     }
     memcpy(f + pos, post.data, post.len);
     pos += post.len;
-    free(keys);
+    free(order);
+    free(poff);
     mm_buf_release(&post);
     crypto_sign_detached(f + pos, NULL, f, pos, w->sk);
     pos += MM_SIG_LEN;
@@ -331,10 +406,15 @@ static mm_rc seal_open(mm_logw *w, mm_error *err)
 
     seg_path(w, w->segno, ".open", from, sizeof(from));
     seg_path(w, w->segno, "", to, sizeof(to));
-    if (mm_write_full(w->fd, f, flen) != MM_OK)
-        rc = io_err(err, from, "cannot write the segment footer");
-    else if (fsync(w->fd) != 0)
-        rc = io_err(err, from, "fsync");
+    if (mm_write_full(w->fd, f, flen) != MM_OK) { /* cut it off; the segment stays open */
+        int e = errno;
+        if (ftruncate(w->fd, (off_t)w->off) != 0 || lseek(w->fd, (off_t)w->off, SEEK_SET) < 0)
+            e = errno;
+        free(f);
+        return write_err(w, err, from, e, "cannot write the segment footer");
+    }
+    if (fsync(w->fd) != 0)
+        rc = write_err(w, err, from, errno, "fsync");
     close(w->fd);
     w->fd = -1;
     if (rc == MM_OK && rename(from, to) != 0)
@@ -654,9 +734,16 @@ fail:
 mm_rc mm_logw_append(mm_logw *w, mm_event *ev, mm_error *err)
 {
     mm_rc rc;
+    /* Blocks and segments are written before an event is accepted, not after: when the disk
+     * is full the event is refused (the caller counts it) and nothing accepted is lost. */
+    if (w->fd >= 0 && w->seg_events + w->bb.n >= (uint64_t)w->conf.segment_events) {
+        if ((rc = flush_block(w, err)) != MM_OK || (rc = seal_open(w, err)) != MM_OK)
+            return rc;
+    }
     if (w->fd < 0 && (rc = seg_start(w, err)) != MM_OK)
         return rc;
-    if (w->bb.total_raw + ev->f[MM_EVF_RAW].n + 1024 > MM_SEG_MAX_BLOCK / 4 &&
+    if ((w->bb.n >= (uint32_t)w->conf.block_events ||
+         w->bb.total_raw + ev->f[MM_EVF_RAW].n + 1024 > MM_SEG_MAX_BLOCK / 4 || w->full) &&
         (rc = flush_block(w, err)) != MM_OK)
         return rc;
     ev->seq = w->next_seq;
@@ -664,13 +751,20 @@ mm_rc mm_logw_append(mm_logw *w, mm_event *ev, mm_error *err)
         return mm_error_set(err, rc, w->dir, 0, 0, "event too large for a block");
     w->next_seq++;
     note_keys(w, ev);
-    if (w->bb.n >= (uint32_t)w->conf.block_events && (rc = flush_block(w, err)) != MM_OK)
-        return rc;
-    if (w->seg_events + w->bb.n >= (uint64_t)w->conf.segment_events) {
-        if ((rc = flush_block(w, err)) != MM_OK || (rc = seal_open(w, err)) != MM_OK)
-            return rc;
-    }
     return MM_OK;
+}
+
+int mm_logw_disk_full(const mm_logw *w)
+{
+    return w->full;
+}
+
+uint64_t mm_logw_discard_pending(mm_logw *w)
+{
+    uint64_t n = w->bb.n;
+    w->next_seq -= n;
+    mm_blockb_reset(&w->bb);
+    return n;
 }
 
 mm_rc mm_logw_seal(mm_logw *w, mm_error *err)
@@ -721,8 +815,7 @@ void mm_logw_free(mm_logw **wp)
     ZSTD_freeCCtx(w->cctx);
     free(w->cbuf);
     free(w->idx);
-    free(w->keys.v);
-    free(w->keys.nodes);
+    keyset_free(&w->keys);
     free(w);
     *wp = NULL;
 }
