@@ -141,6 +141,11 @@ mm_rc mm_blockb_finish(mm_blockb *b, mm_buf *out);
  * malformed. first_seq numbers the events. */
 mm_rc mm_block_decode(const uint8_t *payload, size_t len, uint64_t first_seq, mm_event **out,
                       size_t *n);
+/* The same for a query: returns only the events that may match q (time, kind, and user,
+ * source or device when the field can be compared before the raw line is rebuilt); the
+ * others are not rebuilt. The caller still applies q to what is returned. */
+mm_rc mm_block_decode_match(const uint8_t *payload, size_t len, uint64_t first_seq,
+                            const mm_logq *q, mm_event **out, size_t *n);
 
 /* The block hash: BLAKE2b-256(prev || header[0..40) || BLAKE2b-256(compressed)). The inner
  * hash of each block is independent of the chain, so verify computes them in parallel. */

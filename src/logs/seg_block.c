@@ -5,6 +5,8 @@
  * by column so zstd sees long runs of alike bytes. Decoding rebuilds every raw line byte for
  * byte; the layout is in docs/internals/logs.md.
  */
+#include <strings.h>
+
 #include "logs_int.h"
 
 #define BLOCK_BUF_MAX ((size_t)MM_SEG_MAX_BLOCK)
@@ -494,6 +496,24 @@ mm_rc mm_blockb_finish(mm_blockb *b, mm_buf *out)
 
 /* ---- decoding ---- */
 
+/* mm_get_varint, inlined for the hot loops of decoding. */
+static inline int get_varint(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
+{
+    uint64_t r = 0;
+    size_t at = *pos;
+    for (int shift = 0; shift < 64 && at < n; shift += 7) {
+        uint8_t c = p[at++];
+        r |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *v = r;
+            *pos = at;
+            return 1;
+        }
+    }
+    *pos = at;
+    return 0;
+}
+
 /* A dictionary as read from a payload: entries point into it. */
 typedef struct rdict {
     size_t n;
@@ -516,7 +536,7 @@ static int read_dict(const uint8_t *p, size_t len, size_t *pos, int templates, r
 {
     uint64_t n, l;
     memset(d, 0, sizeof(*d));
-    if (!mm_get_varint(p, len, pos, &n) || n > len - *pos)
+    if (!get_varint(p, len, pos, &n) || n > len - *pos)
         return 0;
     d->n = (size_t)n;
     d->p = mm_xmalloc((d->n ? d->n : 1) * sizeof(*d->p));
@@ -526,7 +546,7 @@ static int read_dict(const uint8_t *p, size_t len, size_t *pos, int templates, r
     for (size_t i = 0; i < d->n; i++) {
         const uint8_t *s;
         uint32_t nums = 0;
-        if (!mm_get_varint(p, len, pos, &l) || l > len - *pos)
+        if (!get_varint(p, len, pos, &l) || l > len - *pos)
             return 0;
         s = p + *pos;
         *pos += (size_t)l;
@@ -589,7 +609,7 @@ static int read_columns(const uint8_t *p, size_t len, size_t *pos, const rdict *
             if (*pos >= len || (mode = p[(*pos)++]) > COL_DELTA)
                 goto out;
             for (uint32_t j = start[t]; j < start[t + 1]; j++) {
-                if (!mm_get_varint(p, len, pos, &v))
+                if (!get_varint(p, len, pos, &v))
                     goto out;
                 prev = mode == COL_DELTA ? prev + (uint64_t)unzigzag(v) : v;
                 (*vals)[base[list[j]] + k] = prev;
@@ -667,9 +687,66 @@ static int expand(expand_ctx *x, const uint8_t *s, uint32_t l, const uint64_t *v
     return 1;
 }
 
+/* Field f of event i (after following copies) compared with want: 1 equal, 0 different,
+ * -1 unknown until the raw line is rebuilt. */
+static int field_is(const expand_ctx *x0, const uint8_t *fkind, const uint64_t *fa,
+                    const uint32_t *focc, const uint32_t *occ_shape, const mm_event *e, size_t i,
+                    int f, const char *want, int nocase)
+{
+    char buf[512];
+    expand_ctx x = *x0;
+    size_t k = i * MM_EVF_RAW + (size_t)f, wl = strlen(want);
+    mm_sv v;
+    while (fkind[k] == FC_SAME) { /* a copy of an earlier field */
+        f = (int)fa[k];
+        k = i * MM_EVF_RAW + (size_t)f;
+    }
+    if (fkind[k] == FC_REF)
+        return -1;
+    if (fkind[k] == FC_SLOT) {
+        uint32_t sid = occ_shape[focc[k]];
+        x.text = buf;
+        x.at = 0;
+        x.cap = sizeof(buf);
+        if (!expand(&x, x.shapes->p[sid], x.shapes->len[sid], x.svals + x.sbase[focc[k]], NULL,
+                    NULL, NULL, NULL, 0))
+            return -1;
+        v = (mm_sv){buf, (uint32_t)x.at};
+    } else {
+        v = e->f[f];
+    }
+    if (v.n != wl)
+        return 0;
+    return nocase ? strncasecmp(v.p, want, wl) == 0 : memcmp(v.p, want, wl) == 0;
+}
+
+/* 0 when event i cannot match q (checked without rebuilding its raw line). */
+static int may_match(const mm_logq *q, const expand_ctx *x, const uint8_t *fkind,
+                     const uint64_t *fa, const uint32_t *focc, const uint32_t *occ_shape,
+                     const mm_event *e, size_t i)
+{
+    if ((q->since_ms && e->time_ms < q->since_ms) || (q->until_ms && e->time_ms >= q->until_ms) ||
+        (q->kind >= 0 && e->kind != q->kind))
+        return 0;
+    if (q->user && !field_is(x, fkind, fa, focc, occ_shape, e, i, MM_EVF_USER, q->user, 1))
+        return 0;
+    if (q->src && !field_is(x, fkind, fa, focc, occ_shape, e, i, MM_EVF_SRC, q->src, 0))
+        return 0;
+    if (q->device && !field_is(x, fkind, fa, focc, occ_shape, e, i, MM_EVF_DEVICE, q->device, 0))
+        return 0;
+    return 1;
+}
+
 mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event **out,
                       size_t *nout)
 {
+    return mm_block_decode_match(p, len, first_seq, NULL, out, nout);
+}
+
+mm_rc mm_block_decode_match(const uint8_t *p, size_t len, uint64_t first_seq, const mm_logq *q,
+                            mm_event **out, size_t *nout)
+{
+    size_t kept = 0;
     size_t pos = 0, n = 0, nocc = 0;
     uint64_t v, total_raw;
     int64_t t = 0;
@@ -686,17 +763,17 @@ mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event
 
     *out = NULL;
     *nout = 0;
-    if (!mm_get_varint(p, len, &pos, &v) || v > len)
+    if (!get_varint(p, len, &pos, &v) || v > len)
         goto out;
     n = (size_t)v;
-    if (!mm_get_varint(p, len, &pos, &total_raw) || total_raw > BLOCK_BUF_MAX)
+    if (!get_varint(p, len, &pos, &total_raw) || total_raw > BLOCK_BUF_MAX)
         goto out;
     if (!read_dict(p, len, &pos, 1, &td) || !read_dict(p, len, &pos, 0, &sd))
         goto out;
     ev = mm_xcalloc(1, (n ? n : 1) * sizeof(*ev) + (size_t)total_raw + 1);
     text = (char *)(ev + (n ? n : 1));
     for (size_t i = 0; i < n; i++) {
-        if (!mm_get_varint(p, len, &pos, &v))
+        if (!get_varint(p, len, &pos, &v))
             goto out;
         t = (int64_t)((uint64_t)t + (uint64_t)unzigzag(v)); /* wraps, never overflows */
         ev[i].time_ms = t;
@@ -704,7 +781,7 @@ mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event
     }
     tpl = mm_xmalloc((n ? n : 1) * sizeof(uint32_t));
     for (size_t i = 0; i < n; i++) {
-        if (!mm_get_varint(p, len, &pos, &v) || v >= td.n)
+        if (!get_varint(p, len, &pos, &v) || v >= td.n)
             goto out;
         tpl[i] = (uint32_t)v;
         kb = td.p[v];
@@ -727,7 +804,7 @@ mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event
                 focc[k] = (uint32_t)nocc++;
                 continue;
             }
-            if (!mm_get_varint(p, len, &pos, &v))
+            if (!get_varint(p, len, &pos, &v))
                 goto out;
             fkind[k] = (uint8_t)(v & 3);
             fa[k] = v >> 2;
@@ -741,7 +818,7 @@ mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event
                 break;
             case FC_SLOT: /* only the template says which fields are slots */ goto out;
             case FC_REF:
-                if (!mm_get_varint(p, len, &pos, &v) || fa[k] > UINT32_MAX || v > UINT32_MAX)
+                if (!get_varint(p, len, &pos, &v) || fa[k] > UINT32_MAX || v > UINT32_MAX)
                     goto out;
                 focc[k] = (uint32_t)v; /* the offset */
                 break;
@@ -757,7 +834,7 @@ mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event
             size_t k = i * MM_EVF_RAW + (size_t)f;
             if (fkind[k] != FC_SLOT)
                 continue;
-            if (!mm_get_varint(p, len, &pos, &v) || v >= sd.n)
+            if (!get_varint(p, len, &pos, &v) || v >= sd.n)
                 goto out;
             occ_shape[focc[k]] = (uint32_t)v;
         }
@@ -773,6 +850,8 @@ mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event
         size_t start = x.at;
         uint32_t slot_off[MM_EVF_RAW] = {0}, slot_len[MM_EVF_RAW] = {0};
         uint32_t rawn;
+        if (q && !may_match(q, &x, fkind, fa, focc, occ_shape, &ev[i], i))
+            continue; /* not rebuilt, not returned */
         if (!expand(&x, td.p[tpl[i]] + TPL_PREFIX, td.len[tpl[i]] - TPL_PREFIX, tvals + tbase[i],
                     focc + i * MM_EVF_RAW, occ_shape, slot_off, slot_len, start))
             goto out;
@@ -796,11 +875,14 @@ mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event
             default: break;
             }
         }
+        if (kept != i)
+            ev[kept] = ev[i];
+        kept++;
     }
-    if (x.at != total_raw)
+    if (!q && x.at != total_raw)
         goto out;
     *out = ev;
-    *nout = n;
+    *nout = kept;
     ev = NULL;
     rc = MM_OK;
 out:

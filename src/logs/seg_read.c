@@ -182,13 +182,13 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
                 tmp = mm_xmalloc(tmpcap);
             }
             if (ZSTD_decompressDCtx(d, tmp, tmpcap, h + MM_BLK_HEADER_LEN, clen) != ulen ||
-                mm_block_decode(tmp, ulen, mm_get_u64(h + 16), &evs, &nev) != MM_OK) {
+                mm_block_decode_match(tmp, ulen, mm_get_u64(h + 16), q, &evs, &nev) != MM_OK) {
                 rc = mm_error_set(err, MM_ERR_TAMPER, path, 0, 0,
                                   "block %u cannot be decoded; run `mamori logs verify`", b);
                 break;
             }
+            stats->events_scanned += mm_get_u32(h + 12); /* the block's events */
             for (size_t i = 0; i < nev && !stop; i++) {
-                stats->events_scanned++;
                 if (!matches(q, &evs[i]))
                     continue;
                 stats->matched++;
