@@ -46,6 +46,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     free(ev);
+    ev = NULL;
+    { /* the query path: only events that may match are rebuilt */
+        mm_logq q = {0, 0, "sato", "10.0.0.1", NULL, -1, 0};
+        if (mm_block_decode_match(data, size, 0, &q, &ev, &n) == MM_OK)
+            for (size_t i = 0; i < n; i++)
+                for (uint32_t j = 0; j < ev[i].f[MM_EVF_RAW].n; j++)
+                    sum += (unsigned char)ev[i].f[MM_EVF_RAW].p[j];
+        free(ev);
+    }
     if (mm_footer_parse(data, size, &f) == MM_OK) {
         uint32_t *blocks = NULL;
         size_t nb = 0;
