@@ -687,15 +687,42 @@ static int expand(expand_ctx *x, const uint8_t *s, uint32_t l, const uint64_t *v
     return 1;
 }
 
-/* Field f of event i (after following copies) compared with want: 1 equal, 0 different,
- * -1 unknown until the raw line is rebuilt. */
-static int field_is(const expand_ctx *x0, const uint8_t *fkind, const uint64_t *fa,
-                    const uint32_t *focc, const uint32_t *occ_shape, const mm_event *e, size_t i,
-                    int f, const char *want, int nocase)
+/* A query value prepared for one block: its shape and numbers (tokenized like the stored
+ * values), and which of the block's shapes equal its shape. */
+typedef struct qfield {
+    int f;            /* the field */
+    const char *want; /* the value asked for */
+    int nocase;       /* users compare case-insensitively */
+    mm_vec64 nums;    /* its numbers */
+    uint8_t *same;    /* per shape id: 1 when the shape equals the value's shape */
+} qfield;
+
+static void qfield_prepare(qfield *qf, const rdict *sd)
 {
-    char buf[512];
-    expand_ctx x = *x0;
-    size_t k = i * MM_EVF_RAW + (size_t)f, wl = strlen(want);
+    mm_buf shape;
+    size_t wl = strlen(qf->want);
+    mm_buf_init(&shape, 2 * wl + 16);
+    qf->nums.n = 0;
+    qf->same = mm_xcalloc(sd->n ? sd->n : 1, 1);
+    if (reserve(&shape, 2 * wl + 16)) {
+        tokenize(&shape, &qf->nums, qf->want, wl);
+        for (size_t s = 0; s < sd->n; s++)
+            qf->same[s] = sd->len[s] == shape.len && sd->nums[s] == qf->nums.n &&
+                          (qf->nocase ? strncasecmp((const char *)sd->p[s], shape.data, shape.len)
+                                      : memcmp(sd->p[s], shape.data, shape.len)) == 0;
+    }
+    mm_buf_release(&shape);
+}
+
+/* Field qf->f of event i (after following copies) compared with the value asked for: 1 equal,
+ * 0 different, -1 unknown until the raw line is rebuilt. A slot is compared by shape id and
+ * numbers (a value and its tokenization determine each other, case aside), never rebuilt. */
+static int field_is(const qfield *qf, const uint8_t *fkind, const uint64_t *fa,
+                    const uint32_t *focc, const uint32_t *occ_shape, const uint64_t *svals,
+                    const uint32_t *sbase, const mm_event *e, size_t i)
+{
+    int f = qf->f;
+    size_t k = i * MM_EVF_RAW + (size_t)f, wl = strlen(qf->want);
     mm_sv v;
     while (fkind[k] == FC_SAME) { /* a copy of an earlier field */
         f = (int)fa[k];
@@ -704,36 +731,31 @@ static int field_is(const expand_ctx *x0, const uint8_t *fkind, const uint64_t *
     if (fkind[k] == FC_REF)
         return -1;
     if (fkind[k] == FC_SLOT) {
-        uint32_t sid = occ_shape[focc[k]];
-        x.text = buf;
-        x.at = 0;
-        x.cap = sizeof(buf);
-        if (!expand(&x, x.shapes->p[sid], x.shapes->len[sid], x.svals + x.sbase[focc[k]], NULL,
-                    NULL, NULL, NULL, 0))
-            return -1;
-        v = (mm_sv){buf, (uint32_t)x.at};
-    } else {
-        v = e->f[f];
+        uint32_t occ = focc[k];
+        if (!qf->same[occ_shape[occ]])
+            return 0;
+        for (size_t j = 0; j < qf->nums.n; j++)
+            if (svals[sbase[occ] + j] != qf->nums.v[j])
+                return 0;
+        return 1;
     }
+    v = e->f[f];
     if (v.n != wl)
         return 0;
-    return nocase ? strncasecmp(v.p, want, wl) == 0 : memcmp(v.p, want, wl) == 0;
+    return qf->nocase ? strncasecmp(v.p, qf->want, wl) == 0 : memcmp(v.p, qf->want, wl) == 0;
 }
 
 /* 0 when event i cannot match q (checked without rebuilding its raw line). */
-static int may_match(const mm_logq *q, const expand_ctx *x, const uint8_t *fkind,
+static int may_match(const mm_logq *q, const qfield *qf, size_t nqf, const uint8_t *fkind,
                      const uint64_t *fa, const uint32_t *focc, const uint32_t *occ_shape,
-                     const mm_event *e, size_t i)
+                     const uint64_t *svals, const uint32_t *sbase, const mm_event *e, size_t i)
 {
     if ((q->since_ms && e->time_ms < q->since_ms) || (q->until_ms && e->time_ms >= q->until_ms) ||
         (q->kind >= 0 && e->kind != q->kind))
         return 0;
-    if (q->user && !field_is(x, fkind, fa, focc, occ_shape, e, i, MM_EVF_USER, q->user, 1))
-        return 0;
-    if (q->src && !field_is(x, fkind, fa, focc, occ_shape, e, i, MM_EVF_SRC, q->src, 0))
-        return 0;
-    if (q->device && !field_is(x, fkind, fa, focc, occ_shape, e, i, MM_EVF_DEVICE, q->device, 0))
-        return 0;
+    for (size_t j = 0; j < nqf; j++)
+        if (!field_is(&qf[j], fkind, fa, focc, occ_shape, svals, sbase, e, i))
+            return 0;
     return 1;
 }
 
@@ -746,7 +768,8 @@ mm_rc mm_block_decode(const uint8_t *p, size_t len, uint64_t first_seq, mm_event
 mm_rc mm_block_decode_match(const uint8_t *p, size_t len, uint64_t first_seq, const mm_logq *q,
                             mm_event **out, size_t *nout)
 {
-    size_t kept = 0;
+    size_t kept = 0, nqf = 0;
+    qfield qf[3];
     size_t pos = 0, n = 0, nocc = 0;
     uint64_t v, total_raw;
     int64_t t = 0;
@@ -844,13 +867,22 @@ mm_rc mm_block_decode_match(const uint8_t *p, size_t len, uint64_t first_seq, co
         !read_columns(p, len, &pos, &sd, occ_shape, nocc, sbase, &svals) || pos != len)
         goto out;
 
+    if (q) { /* the fields the query compares, prepared once for this block */
+        const char *want[3] = {q->user, q->src, q->device};
+        const int fields[3] = {MM_EVF_USER, MM_EVF_SRC, MM_EVF_DEVICE};
+        for (int j = 0; j < 3; j++)
+            if (want[j]) {
+                qf[nqf] = (qfield){fields[j], want[j], j == 0, {NULL, 0, 0}, NULL};
+                qfield_prepare(&qf[nqf++], &sd);
+            }
+    }
     /* rebuild the raw lines */
     x = (expand_ctx){text, 0, (size_t)total_raw, &sd, svals, sbase};
     for (size_t i = 0; i < n; i++) {
         size_t start = x.at;
         uint32_t slot_off[MM_EVF_RAW] = {0}, slot_len[MM_EVF_RAW] = {0};
         uint32_t rawn;
-        if (q && !may_match(q, &x, fkind, fa, focc, occ_shape, &ev[i], i))
+        if (q && !may_match(q, qf, nqf, fkind, fa, focc, occ_shape, svals, sbase, &ev[i], i))
             continue; /* not rebuilt, not returned */
         if (!expand(&x, td.p[tpl[i]] + TPL_PREFIX, td.len[tpl[i]] - TPL_PREFIX, tvals + tbase[i],
                     focc + i * MM_EVF_RAW, occ_shape, slot_off, slot_len, start))
@@ -886,6 +918,10 @@ mm_rc mm_block_decode_match(const uint8_t *p, size_t len, uint64_t first_seq, co
     ev = NULL;
     rc = MM_OK;
 out:
+    for (size_t j = 0; j < nqf; j++) {
+        free(qf[j].nums.v);
+        free(qf[j].same);
+    }
     free(ev);
     rdict_free(&td);
     rdict_free(&sd);
