@@ -4,7 +4,7 @@
 #   build  what `make demo` needs: compiler, CMake/Ninja, the libraries, the CJK font
 #   check  build plus what the tests need: cmocka, openpyxl, poppler-utils, sqlite3, clang,
 #          chromium (browser tests; Node.js and npm when npm is missing)
-#   bench  the benchmarks' peers: wrk, nginx, zstd, rsyslog
+#   bench  the benchmarks' peers: wrk, nginx, zstd, rsyslog (and GNU time)
 # Idempotent: a second run installs nothing and only checks.
 set -euo pipefail
 
@@ -27,8 +27,8 @@ if ! command -v npm >/dev/null 2>&1; then
     check_pkgs+=(nodejs npm)
 fi
 # `bench`: the web benchmark's load generator and its peer; zstd (CLI) and rsyslog for the
-# log-store benchmark (bench/bench_logs.sh).
-bench_pkgs=(wrk nginx-light zstd rsyslog)
+# log-store benchmark (bench/bench_logs.sh), and GNU time for its peak-memory figure.
+bench_pkgs=(wrk nginx-light zstd rsyslog time)
 
 case "$what" in
 build) pkgs=("${build_pkgs[@]}") ;;
