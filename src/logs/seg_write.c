@@ -37,7 +37,8 @@ typedef struct key_node {
 
 typedef struct key_slot_t {
     uint64_t key;
-    uint32_t e; /* entry index + 1, 0 = empty */
+    uint32_t e;          /* entry index + 1, 0 = empty */
+    uint32_t last_block; /* the entry's newest block (kept here: one cache line per lookup) */
 } key_slot_t;
 
 typedef struct keyset {
@@ -76,7 +77,7 @@ static void keyset_add(keyset *s, uint64_t k, uint32_t block)
             size_t h = key_slot(s->v[j].key, ncap);
             while (nt[h].e)
                 h = (h + 1) & (ncap - 1);
-            nt[h] = (key_slot_t){s->v[j].key, (uint32_t)j + 1};
+            nt[h] = (key_slot_t){s->v[j].key, (uint32_t)j + 1, s->v[j].last_block};
         }
         free(s->table);
         s->table = nt;
@@ -86,8 +87,10 @@ static void keyset_add(keyset *s, uint64_t k, uint32_t block)
     while (s->table[i].e) {
         uint32_t e = s->table[i].e - 1;
         if (s->table[i].key == k) {
-            if (s->v[e].last_block != block)
+            if (s->table[i].last_block != block) {
+                s->table[i].last_block = block;
                 keyset_node(s, e, block);
+            }
             return;
         }
         i = (i + 1) & (s->cap - 1);
@@ -97,7 +100,7 @@ static void keyset_add(keyset *s, uint64_t k, uint32_t block)
         s->v = mm_xrealloc(s->v, s->capv * sizeof(*s->v));
     }
     s->v[s->n] = (key_entry){k, 0, 0};
-    s->table[i] = (key_slot_t){k, (uint32_t)s->n + 1};
+    s->table[i] = (key_slot_t){k, (uint32_t)s->n + 1, block};
     keyset_node(s, (uint32_t)s->n++, block);
 }
 
