@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Writes a realistic access-log corpus for bench/bench_logs.sh: RFC 3164 sshd lines (accepted,
 failed, invalid users, session close), CRON noise and FortiGate SSL-VPN key=value lines, from
-a small hospital's worth of users, hosts and addresses, one second apart on average.
+a small hospital's worth of users, hosts and addresses, one second apart on average. Staff
+accounts are busy (each shows up every few minutes); one vendor maintenance account
+(`vendor-maint`, from 198.51.100.20) logs in rarely: about one line in 20,000, the kind of
+account an audit asks about. Its lines replace lines of the main stream, which stays the same.
 Usage: gen_logs.py COUNT OUT  (COUNT is capped at 20,000,000)."""
 import datetime
 import random
@@ -43,4 +46,7 @@ with open(sys.argv[2], "w") as f:
                     'logid="0101039424" type="event" subtype="vpn" level="information" vd="root" '
                     'action="tunnel-up" remip=198.51.100.%d user="%s" group="vpn-staff"') % (
                 d.year, d.month, d.day, d.hour, d.minute, d.second, rnd.randint(1, 254), u)
+        if i % 20011 == 10007:  # the rare account (the main stream above is unchanged)
+            line = "%s %s sshd[%d]: Accepted password for vendor-maint from 198.51.100.20 port %d ssh2" % (
+                ts, "srv-pacs01", pid, port)
         f.write(line + "\n")

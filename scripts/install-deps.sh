@@ -5,7 +5,7 @@
 #   check  build plus what the tests need: cmocka, openpyxl, poppler-utils, sqlite3, clang,
 #          chromium (browser tests; Node.js and npm when npm is missing), rsyslog with
 #          rsyslog-relp (the collector's RELP interop test and bench/bench_collect.sh)
-#   bench  the benchmarks' peers: wrk, nginx, zstd, rsyslog
+#   bench  the benchmarks' peers: wrk, nginx, zstd, rsyslog (and GNU time)
 # Idempotent: a second run installs nothing and only checks.
 set -euo pipefail
 
@@ -28,8 +28,9 @@ if ! command -v npm >/dev/null 2>&1; then
     check_pkgs+=(nodejs npm)
 fi
 # `bench`: the web benchmark's load generator and its peer; zstd (CLI) and rsyslog for the
-# log-store benchmark (bench/bench_logs.sh); evtxexport (libevtx-utils) for bench_parsers.sh.
-bench_pkgs=(wrk nginx-light zstd rsyslog libevtx-utils)
+# log-store benchmark (bench/bench_logs.sh), and GNU time for its peak-memory figure;
+# evtxexport (libevtx-utils) for bench_parsers.sh.
+bench_pkgs=(wrk nginx-light zstd rsyslog time libevtx-utils)
 
 case "$what" in
 build) pkgs=("${build_pkgs[@]}") ;;

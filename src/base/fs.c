@@ -55,8 +55,13 @@ out:
     return rc;
 }
 
-mm_rc mm_file_write_atomic(const char *path, const void *data, size_t len, int mode,
-                           mm_error *err)
+/* A write that failed because the file system is full (or the user's quota is). */
+static int full_disk(int e)
+{
+    return e == ENOSPC || e == EDQUOT;
+}
+
+mm_rc mm_file_write_atomic(const char *path, const void *data, size_t len, int mode, mm_error *err)
 {
     char tmp[4096], dirbuf[4096];
     int fd = -1, dfd = -1;
@@ -68,8 +73,9 @@ mm_rc mm_file_write_atomic(const char *path, const void *data, size_t len, int m
         return mm_error_set(err, MM_ERR_INVALID, path, 0, 0, "path too long");
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) {
-        rc = mm_error_set(err, MM_ERR_IO, path, 0, 0, "書き込めません (cannot create file: %s)",
-                          strerror(errno));
+        rc = mm_error_set(err, MM_ERR_IO, path, 0, 0, "書き込めません%s (cannot create file: %s%s)",
+                          full_disk(errno) ? "。ディスクがいっぱいです" : "", strerror(errno),
+                          full_disk(errno) ? ": disk full" : "");
         goto out;
     }
     while (left > 0) {
@@ -77,8 +83,9 @@ mm_rc mm_file_write_atomic(const char *path, const void *data, size_t len, int m
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            rc = mm_error_set(err, MM_ERR_IO, path, 0, 0, "書き込めません (write error: %s)",
-                              strerror(errno));
+            rc = mm_error_set(err, MM_ERR_IO, path, 0, 0, "書き込めません%s (write error: %s%s)",
+                              full_disk(errno) ? "。ディスクがいっぱいです" : "", strerror(errno),
+                              full_disk(errno) ? ": disk full" : "");
             goto out;
         }
         p += n;
@@ -86,8 +93,9 @@ mm_rc mm_file_write_atomic(const char *path, const void *data, size_t len, int m
     }
     if (fsync(fd) != 0 || close(fd) != 0) {
         fd = -1;
-        rc = mm_error_set(err, MM_ERR_IO, path, 0, 0, "書き込めません (fsync failed: %s)",
-                          strerror(errno));
+        rc = mm_error_set(err, MM_ERR_IO, path, 0, 0, "書き込めません%s (fsync failed: %s%s)",
+                          full_disk(errno) ? "。ディスクがいっぱいです" : "", strerror(errno),
+                          full_disk(errno) ? ": disk full" : "");
         goto out;
     }
     fd = -1;

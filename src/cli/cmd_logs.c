@@ -188,16 +188,17 @@ static int logs_stats(const mm_globals *g, int argc, char **argv)
         printf("{\"received\":%llu,\"stored\":%llu,\"unparsed\":%llu,\"truncated\":%llu,"
                "\"skipped\":%llu,\"dropped\":%llu,\"alerts\":%llu,\"bytes\":%llu,"
                "\"segments\":%llu,\"free_bytes\":%llu,\"growth_bytes_per_day\":%.0f,"
-               "\"days_left\":%.1f,\"capacity_alarm\":%s,\"retention_years\":%d,"
-               "\"oldest\":\"%s\",\"newest\":\"%s\",\"replayed\":%llu,\"journal_torn\":%llu,"
-               "\"rejected\":%llu,\"sources\":[",
+               "\"days_left\":%.1f,\"capacity_alarm\":%s,\"disk_full\":%llu,"
+               "\"retention_years\":%d,\"oldest\":\"%s\",\"newest\":\"%s\",\"replayed\":%llu,"
+               "\"journal_torn\":%llu,\"rejected\":%llu,\"sources\":[",
                (unsigned long long)n.received, (unsigned long long)n.stored,
                (unsigned long long)n.unparsed, (unsigned long long)n.truncated,
                (unsigned long long)n.skipped, (unsigned long long)n.dropped,
                (unsigned long long)n.alerts, (unsigned long long)cap.bytes,
                (unsigned long long)cap.segments, (unsigned long long)cap.free_bytes,
-               cap.growth_per_day, cap.days_left, alarm ? "true" : "false", conf.retention_years,
-               t1, t2, (unsigned long long)n.replayed, (unsigned long long)n.journal_torn,
+               cap.growth_per_day, cap.days_left, alarm ? "true" : "false",
+               (unsigned long long)n.disk_full, conf.retention_years, t1, t2,
+               (unsigned long long)n.replayed, (unsigned long long)n.journal_torn,
                (unsigned long long)n.rejected);
     } else {
         printf("受信 %llu 件 / 保存 %llu 件 / 未解析 %llu 件 / 切り詰め %llu 件 / 欠落 %llu 件 / "
@@ -225,6 +226,10 @@ static int logs_stats(const mm_globals *g, int argc, char **argv)
                alarm ? "  ⚠ 容量警告: 空きが少なくなっています (capacity alarm: the disk fills "
                        "within [logs] capacity_alarm_days)"
                      : "");
+        if (n.disk_full)
+            printf("⚠ ディスクが満杯で保存を拒否した回数: %llu (capacity alarm: writes refused "
+                   "because the disk was full: %llu)\n",
+                   (unsigned long long)n.disk_full, (unsigned long long)n.disk_full);
         printf("\n%-28s %10s %8s  %-20s %-20s\n", "送信元 (source)", "events", "unparsed", "first",
                "last");
     }

@@ -32,6 +32,10 @@ static void put_u16(uint8_t *p, uint16_t v)
     p[1] = (uint8_t)(v >> 8);
 }
 
+/* What a write error says when the disk is full: the same words as the segment writer's. */
+#define FULL_JA(e) ((e) == ENOSPC || (e) == EDQUOT ? "。ディスクがいっぱいです" : "")
+#define FULL_EN(e) ((e) == ENOSPC || (e) == EDQUOT ? ": disk full" : "")
+
 static mm_rc open_fd(mm_journal *j, mm_error *err)
 {
     j->fd = open(j->path, O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -138,8 +142,8 @@ mm_rc mm_journal_write(mm_journal *j, const void *data, size_t len, uint64_t n, 
         return MM_OK;
     if (mm_write_full(j->fd, data, len) != MM_OK)
         return mm_error_set(err, MM_ERR_IO, j->path, 0, 0,
-                            "ジャーナルに書けません (cannot write the journal): %s",
-                            strerror(errno));
+                            "ジャーナルに書けません%s (cannot write the journal: %s%s)",
+                            FULL_JA(errno), strerror(errno), FULL_EN(errno));
     if (j->sync && fdatasync(j->fd) != 0)
         return mm_error_set(err, MM_ERR_IO, j->path, 0, 0, "fdatasync: %s", strerror(errno));
     j->next += n;
@@ -155,7 +159,8 @@ mm_rc mm_journal_flush(mm_journal *j, mm_error *err)
         return MM_OK;
     if (mm_write_full(j->fd, j->pend.data, j->pend.len) != MM_OK)
         rc = mm_error_set(err, MM_ERR_IO, j->path, 0, 0,
-                          "ジャーナルに書けません (cannot write the journal): %s", strerror(errno));
+                          "ジャーナルに書けません%s (cannot write the journal: %s%s)",
+                          FULL_JA(errno), strerror(errno), FULL_EN(errno));
     else if (j->sync && fdatasync(j->fd) != 0)
         rc = mm_error_set(err, MM_ERR_IO, j->path, 0, 0, "fdatasync: %s", strerror(errno));
     if (rc == MM_OK) {

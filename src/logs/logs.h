@@ -174,9 +174,15 @@ typedef struct mm_logw mm_logw;
  */
 mm_rc mm_logw_open(const char *logs_dir, const mm_logs_conf *conf, const uint8_t sk[64],
                    mm_buf *notices, mm_logw **out, mm_error *err);
-/* Appends one event (sets ev->seq). Blocks are written as they fill; a full segment is sealed
- * and a new one started. The event's views are copied. */
+/* Appends one event (sets ev->seq). A full block is written (a full segment sealed) when the
+ * next event comes, before it is accepted; the event's views are copied. When that write
+ * fails (the disk is full: mm_logw_disk_full), the event is refused, nothing is half-written
+ * and the pending block stays in memory for the next try. */
 mm_rc mm_logw_append(mm_logw *w, mm_event *ev, mm_error *err);
+/* 1 when the last write failed for want of space (ENOSPC, EDQUOT). */
+int mm_logw_disk_full(const mm_logw *w);
+/* Forgets the events accepted but not yet written (after a failed seal); returns how many. */
+uint64_t mm_logw_discard_pending(mm_logw *w);
 /* Writes the pending block and seals the open segment (nothing when it is empty). */
 mm_rc mm_logw_seal(mm_logw *w, mm_error *err);
 /* The newest sealed segment (for the anchor; the pruned fields are left zero). */
@@ -322,6 +328,7 @@ typedef struct mm_logs_counts {
     uint64_t replayed;     /* messages replayed from the journal after a crash (also received) */
     uint64_t journal_torn; /* torn last journal records ignored at a replay */
     uint64_t rejected;     /* connections refused: failed TLS handshakes, RELP session errors */
+    uint64_t disk_full;    /* capacity alarms: writes refused because the disk was full */
 } mm_logs_counts;
 
 typedef struct mm_logsess mm_logsess;

@@ -47,13 +47,16 @@ mm_rc mm_parse_ivanti_msg(mm_parse_ctx *c, const char *msg, size_t len, mm_event
 
 /* ---- segment format (docs/internals/logs.md) ---- */
 #define MM_SEG_MAGIC "MMLOGSG1"
+#define MM_SEG_VERSION 2 /* 1: raw lines stored as is, no account index (not read) */
 #define MM_SEG_HEADER_LEN 64
 #define MM_BLK_MAGIC "MMBK"
 #define MM_BLK_HEADER_LEN 72
 #define MM_BLK_HASHED_LEN 40 /* header bytes covered by the block hash */
-#define MM_FTR_MAGIC "MMLOGFT1"
-#define MM_FTR_FIXED_LEN 104
+#define MM_FTR_MAGIC "MMLOGFT2"
+#define MM_FTR_FIXED_LEN 112
 #define MM_FTR_INDEX_ENTRY 32
+#define MM_FTR_KEY_ENTRY 16           /* key u64, postings offset u32, block count u32 */
+#define MM_FTR_KEY_BITMAP 0x80000000u /* in the offset: the blocks are a bitmap, not a list */
 #define MM_TRAILER_MAGIC "MMSEGEND"
 #define MM_TRAILER_LEN 16
 #define MM_SIG_LEN 64
@@ -90,9 +93,46 @@ mm_rc mm_buf_add_varint(mm_buf *b, uint64_t v);
 /* Reads a varint at *pos; 0 on overrun. */
 int mm_get_varint(const uint8_t *p, size_t n, size_t *pos, uint64_t *v);
 
-/* Builds the uncompressed payload of one block, column by column (docs/internals/logs.md). */
+/* A growable vector of u32 or u64 (bounded by the block's events). */
+typedef struct mm_vec32 {
+    uint32_t *v;
+    size_t n, cap;
+} mm_vec32;
+typedef struct mm_vec64 {
+    uint64_t *v;
+    size_t n, cap;
+} mm_vec64;
+
+/* A block-local dictionary of byte strings (templates or field shapes): id = order added. */
+typedef struct mm_strdict {
+    mm_buf text;      /* the strings back to back */
+    mm_vec32 off;     /* per id: offset in text */
+    mm_vec32 len;     /* per id: length */
+    mm_vec32 nums;    /* per id: number placeholders in it */
+    uint32_t *slots;  /* open addressing: id + 1, 0 = empty */
+    uint64_t *hashes; /* per slot: the string's hash */
+    size_t cap;       /* slots (power of two) */
+} mm_strdict;
+
+/*
+ * Builds the uncompressed payload of one block (format 2, docs/internals/logs.md): each raw
+ * line becomes a template id (kind, outcome, format, flags and the line with its numbers and
+ * parsed fields cut out), codes for the fields that are not cut out, shape ids for those that
+ * are (slots; a shape is the value with its numbers cut out), and numbers, stored column by
+ * column (per template and placeholder, per shape and placeholder), each column as plain
+ * values or zigzag deltas, whichever is smaller. The raw line is rebuilt byte for byte.
+ */
 typedef struct mm_blockb {
-    mm_buf times, bytes, rawlens, fields, raw;
+    mm_buf times, tpls, fields;
+    mm_buf sids[MM_EVF_RAW]; /* per field: shape ids of its slots, event after event */
+    mm_buf line;             /* scratch: the template being built */
+    mm_buf shape;
+    mm_strdict tdict, sdict;
+    mm_vec32 ev_tpl;    /* per event: template id */
+    mm_vec64 tvals;     /* template numbers, event after event */
+    mm_vec32 occ_shape; /* per slot occurrence (event order, then field order): shape id */
+    mm_vec64 svals;     /* shape numbers, occurrence after occurrence */
+    uint64_t total_raw;
     uint32_t n;
     int64_t prev_t, tmin, tmax;
 } mm_blockb;
@@ -100,14 +140,22 @@ typedef struct mm_blockb {
 void mm_blockb_init(mm_blockb *b);
 void mm_blockb_release(mm_blockb *b);
 void mm_blockb_reset(mm_blockb *b);
+/* MM_ERR_INVALID when the block would exceed MM_SEG_MAX_BLOCK. */
 mm_rc mm_blockb_add(mm_blockb *b, const mm_event *ev);
 /* Writes the payload into out (reset first). */
 mm_rc mm_blockb_finish(mm_blockb *b, mm_buf *out);
 
-/* Decodes a payload into events whose views point into payload. OUT: *out (caller frees),
- * *n. MM_ERR_PARSE when the payload is malformed. first_seq numbers the events. */
+/* Decodes a payload into events. The raw lines are rebuilt into the same allocation as the
+ * events (one free(*out) releases both); literal fields point into payload, which must
+ * outlive the events. OUT: *out (caller frees), *n. MM_ERR_PARSE when the payload is
+ * malformed. first_seq numbers the events. */
 mm_rc mm_block_decode(const uint8_t *payload, size_t len, uint64_t first_seq, mm_event **out,
                       size_t *n);
+/* The same for a query: returns only the events that may match q (time, kind, and user,
+ * source or device when the field can be compared before the raw line is rebuilt); the
+ * others are not rebuilt. The caller still applies q to what is returned. */
+mm_rc mm_block_decode_match(const uint8_t *payload, size_t len, uint64_t first_seq,
+                            const mm_logq *q, mm_event **out, size_t *n);
 
 /* The block hash: BLAKE2b-256(prev || header[0..40) || BLAKE2b-256(compressed)). The inner
  * hash of each block is independent of the chain, so verify computes them in parallel. */
@@ -135,12 +183,24 @@ typedef struct mm_footer {
     uint32_t bloom_bits;
     const uint8_t *index; /* nblocks × 32 */
     const uint8_t *bloom; /* bloom_bits / 8 */
-    const uint8_t *sig;   /* 64, over bytes [0, sig - start) */
+    uint32_t nkeys;       /* account index entries */
+    uint32_t postings_len;
+    const uint8_t *keys;     /* nkeys × 16, ascending by key */
+    const uint8_t *postings; /* postings_len bytes of varint block-number deltas */
+    const uint8_t *sig;      /* 64, over bytes [0, sig - start) */
     const uint8_t *start;
 } mm_footer;
 
 /* Parses a footer of flen bytes (trailer included). MM_ERR_PARSE when malformed. */
 mm_rc mm_footer_parse(const uint8_t *p, size_t flen, mm_footer *f);
+/* The blocks of the segment that hold key (mm_bloom_key), from the account index, ascending.
+ * OUT: *blocks (caller frees; NULL when none), *n. MM_ERR_PARSE when the index is damaged. */
+mm_rc mm_footer_key_blocks(const mm_footer *f, uint64_t key, uint32_t **blocks, size_t *n);
+
+/* The format version of a segment from its header bytes (at least 12); 0 when the magic is
+ * not a segment's. */
+uint32_t mm_seg_version(const uint8_t *hdr, size_t n);
+
 /* Reads the footer of a sealed segment file (fd), OUT: *buf (caller frees), *f. */
 mm_rc mm_footer_read(int fd, uint64_t file_size, uint8_t **buf, mm_footer *f);
 

@@ -231,6 +231,8 @@ mm_rc mm_logsess_message(mm_logsess *s, mm_parse_ctx *pc, const mm_log_parser *p
         s->replay_skip--;
     else if ((rc = mm_logw_append(s->w, ev, err)) != MM_OK) {
         s->c.dropped++;
+        if (mm_logw_disk_full(s->w))
+            s->c.disk_full++;
         return rc;
     }
     s->c.stored++;
@@ -400,10 +402,19 @@ mm_rc mm_logsess_commit(mm_logsess *s, mm_error *err)
         {"replayed", offsetof(mm_logs_counts, replayed)},
         {"journal_torn", offsetof(mm_logs_counts, journal_torn)},
         {"rejected", offsetof(mm_logs_counts, rejected)},
+        {"disk_full", offsetof(mm_logs_counts, disk_full)},
     };
+    mm_rc seal_rc;
 
-    if ((rc = mm_logw_seal(s->w, err)) != MM_OK)
-        return rc;
+    /* When the seal fails (the disk is full), the events not written are counted as dropped
+     * and the counts are still recorded (mamori.db may live on another disk). */
+    if ((seal_rc = mm_logw_seal(s->w, err)) != MM_OK) {
+        uint64_t lost = mm_logw_discard_pending(s->w);
+        s->c.stored -= lost;
+        s->c.dropped += lost;
+        if (mm_logw_disk_full(s->w))
+            s->c.disk_full++;
+    }
     /* alerts still held are stored below, in this transaction: count them now */
     s->c.alerts += mm_rules_alert_count(s->rules);
     if ((rc = mm_logs_anchor_get(s->st, &old, err)) != MM_OK)
@@ -476,9 +487,11 @@ mm_rc mm_logsess_commit(mm_logsess *s, mm_error *err)
         mm_store_rollback(s->st);
     if (rc == MM_OK)
         s->done = s->c;
-    if (rc == MM_OK && s->j) /* everything it held is sealed and recorded */
+    /* everything the journal held is sealed and recorded; after a failed seal it stays (the
+     * events not written were counted as dropped) until a later commit succeeds */
+    if (rc == MM_OK && seal_rc == MM_OK && s->j)
         rc = mm_journal_cut(s->j, err);
-    return rc;
+    return seal_rc != MM_OK ? seal_rc : rc;
 }
 
 const mm_logs_counts *mm_logsess_counts(const mm_logsess *s)

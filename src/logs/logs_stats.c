@@ -29,6 +29,7 @@ mm_rc mm_logs_counts_get(mm_store *st, mm_logs_counts *c, mm_error *err)
         {"replayed", offsetof(mm_logs_counts, replayed)},
         {"journal_torn", offsetof(mm_logs_counts, journal_torn)},
         {"rejected", offsetof(mm_logs_counts, rejected)},
+        {"disk_full", offsetof(mm_logs_counts, disk_full)},
     };
     memset(c, 0, sizeof(*c));
     while (rc == MM_OK && sqlite3_step(q) == SQLITE_ROW)

@@ -1,7 +1,8 @@
 /*
  * Queries over the sealed segments: a segment is skipped when its time range (footer) misses
- * the query or its bloom filter says the user or source is not in it; a block is skipped by
- * its time range (footer index). Only the blocks left are decompressed and decoded.
+ * the query or its bloom filter says the user or source is not in it; with a user or source,
+ * the footer's account index names the only blocks that hold it; a block is skipped by its
+ * time range (footer index). Only the blocks left are decompressed and decoded.
  */
 #include <fcntl.h>
 #include <strings.h>
@@ -51,6 +52,8 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
     int stop = 0;
     uint64_t ukey = q->user ? mm_bloom_key('u', q->user, strlen(q->user)) : 0;
     uint64_t skey = q->src ? mm_bloom_key('s', q->src, strlen(q->src)) : 0;
+    uint32_t *want = NULL; /* the blocks to read in this segment; NULL: all */
+    size_t nwant = 0;
 
     memset(stats, 0, sizeof(*stats));
     if ((rc = mm_logs_list_segments(logs_dir, &names, &nnames, err)) != MM_OK)
@@ -61,10 +64,22 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
         struct stat sb;
         uint8_t *map = NULL, *fb = NULL;
         mm_footer f;
+        uint8_t vh[12];
 
         snprintf(path, sizeof(path), "%s/%s", logs_dir, names[s]);
         stats->segments++;
         fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 && mm_read_full(fd, vh, sizeof(vh), 0) == MM_OK &&
+            mm_seg_version(vh, sizeof(vh)) != 0 &&
+            mm_seg_version(vh, sizeof(vh)) != MM_SEG_VERSION) {
+            uint32_t ver = mm_seg_version(vh, sizeof(vh));
+            close(fd);
+            rc = mm_error_set(err, MM_ERR_INVALID, path, 0, 0,
+                              "区画の形式 %u はこの Mamori では読めません（形式 %u のみ） "
+                              "(segment format version %u: this Mamori reads version %u only)",
+                              ver, MM_SEG_VERSION, ver, MM_SEG_VERSION);
+            goto out;
+        }
         if (fd < 0 || fstat(fd, &sb) != 0 || mm_footer_read(fd, (uint64_t)sb.st_size, &fb, &f)) {
             if (fd >= 0)
                 close(fd);
@@ -81,6 +96,50 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
             close(fd);
             continue;
         }
+        free(want);
+        want = NULL;
+        nwant = 0;
+        if (q->user || q->src) { /* the account index: only the blocks that hold it */
+            uint32_t *ub = NULL, *sbl = NULL;
+            size_t nu = 0, ns = 0;
+            if ((q->user && mm_footer_key_blocks(&f, ukey, &ub, &nu) != MM_OK) ||
+                (q->src && mm_footer_key_blocks(&f, skey, &sbl, &ns) != MM_OK)) {
+                free(ub);
+                free(sbl);
+                free(fb);
+                close(fd);
+                rc = mm_error_set(err, MM_ERR_TAMPER, path, 0, 0,
+                                  "区画の索引が壊れています。`mamori logs verify` で確認してくだ"
+                                  "さい (the segment's account index is damaged; run `mamori "
+                                  "logs verify`)");
+                goto out;
+            }
+            if (q->user && q->src) { /* both: the blocks in both lists */
+                size_t i = 0, j = 0;
+                for (; i < nu && j < ns;) {
+                    if (ub[i] < sbl[j])
+                        i++;
+                    else if (ub[i] > sbl[j])
+                        j++;
+                    else {
+                        ub[nwant++] = ub[i];
+                        i++;
+                        j++;
+                    }
+                }
+                want = ub;
+                free(sbl);
+            } else {
+                want = q->user ? ub : sbl;
+                nwant = q->user ? nu : ns;
+            }
+            if (nwant == 0) {
+                stats->segments_skipped++;
+                free(fb);
+                close(fd);
+                continue;
+            }
+        }
         map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         close(fd);
         if (map == MAP_FAILED) {
@@ -88,7 +147,11 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
             rc = mm_error_set(err, MM_ERR_IO, path, 0, 0, "cannot map the segment");
             goto out;
         }
-        for (uint32_t b = 0; b < f.nblocks && !stop; b++) {
+        stats->blocks += f.nblocks;
+        if (want)
+            stats->blocks_skipped += f.nblocks - nwant;
+        for (uint32_t wi = 0; wi < (want ? (uint32_t)nwant : f.nblocks) && !stop; wi++) {
+            uint32_t b = want ? want[wi] : wi;
             const uint8_t *e = f.index + (size_t)b * MM_FTR_INDEX_ENTRY;
             uint64_t off = mm_get_u64(e);
             int64_t tmin = (int64_t)mm_get_u64(e + 16), tmax = (int64_t)mm_get_u64(e + 24);
@@ -97,7 +160,6 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
             mm_event *evs = NULL;
             size_t nev = 0;
 
-            stats->blocks++;
             if (!overlaps(q, tmin, tmax)) {
                 stats->blocks_skipped++;
                 continue;
@@ -120,13 +182,13 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
                 tmp = mm_xmalloc(tmpcap);
             }
             if (ZSTD_decompressDCtx(d, tmp, tmpcap, h + MM_BLK_HEADER_LEN, clen) != ulen ||
-                mm_block_decode(tmp, ulen, mm_get_u64(h + 16), &evs, &nev) != MM_OK) {
+                mm_block_decode_match(tmp, ulen, mm_get_u64(h + 16), q, &evs, &nev) != MM_OK) {
                 rc = mm_error_set(err, MM_ERR_TAMPER, path, 0, 0,
                                   "block %u cannot be decoded; run `mamori logs verify`", b);
                 break;
             }
+            stats->events_scanned += mm_get_u32(h + 12); /* the block's events */
             for (size_t i = 0; i < nev && !stop; i++) {
-                stats->events_scanned++;
                 if (!matches(q, &evs[i]))
                     continue;
                 stats->matched++;
@@ -144,6 +206,7 @@ out:
     for (size_t i = 0; i < nnames; i++)
         free(names[i]);
     free(names);
+    free(want);
     free(tmp);
     ZSTD_freeDCtx(d);
     return rc;

@@ -106,6 +106,16 @@ static void verify_segment(const char *dir, const char *name, uint64_t expect_no
                 "are missing (removed)\n",
                 name, (unsigned long long)expect_no, (unsigned long long)segno - 1,
                 (unsigned long long)expect_no, (unsigned long long)segno - 1);
+    if (mm_seg_version(map, size) != 0 && mm_seg_version(map, size) != MM_SEG_VERSION) {
+        PROBLEM(r,
+                "%s: 区画の形式 %u はこの Mamori では読めません（形式 %u のみ） / segment "
+                "format version %u: this Mamori reads version %u only\n",
+                name, mm_seg_version(map, size), MM_SEG_VERSION, mm_seg_version(map, size),
+                MM_SEG_VERSION);
+        memset(prev, 0xff, 32);
+        munmap(map, size);
+        return;
+    }
     if (memcmp(map, MM_SEG_MAGIC, 8) != 0 || mm_get_u64(map + 16) != segno) {
         PROBLEM(r,
                 "%s: ヘッダーが不正です（番号 %llu） / header damaged or renamed (number "

@@ -22,46 +22,108 @@ typedef struct idx_entry {
     int64_t tmin, tmax;
 } idx_entry;
 
-/* A set of 64-bit keys (open addressing, 0 = empty); bounded by the segment's events. */
+/* The account index being built: key (mm_bloom_key of a user or source) → the blocks that
+ * hold it. Entries are appended (stable indexes) and found through an open-addressing table;
+ * each (entry, block) pair is one node, nodes come in block order. Bounded by the events. */
+typedef struct key_entry {
+    uint64_t key;
+    uint32_t last_block; /* newest block noted */
+    uint32_t count;      /* blocks noted */
+} key_entry;
+
+typedef struct key_node {
+    uint32_t block, entry;
+} key_node;
+
+typedef struct key_slot_t {
+    uint64_t key;
+    uint32_t e;          /* entry index + 1, 0 = empty */
+    uint32_t last_block; /* the entry's newest block (kept here: one cache line per lookup) */
+} key_slot_t;
+
 typedef struct keyset {
-    uint64_t *v;
-    size_t cap, n;
+    key_slot_t *table;
+    size_t cap;
+    key_entry *v;
+    size_t n, capv;
+    key_node *nodes;
+    size_t nnodes, capnodes;
 } keyset;
 
-static void keyset_add(keyset *s, uint64_t k)
+static void keyset_node(keyset *s, uint32_t e, uint32_t block)
+{
+    if (s->nnodes == s->capnodes) {
+        s->capnodes = s->capnodes ? s->capnodes * 2 : 4096;
+        s->nodes = mm_xrealloc(s->nodes, s->capnodes * sizeof(*s->nodes));
+    }
+    s->nodes[s->nnodes++] = (key_node){block, e};
+    s->v[e].last_block = block;
+    s->v[e].count++;
+}
+
+static size_t key_slot(uint64_t k, size_t cap)
+{
+    return (size_t)((k * 0x9E3779B97F4A7C15ULL) >> 20) & (cap - 1);
+}
+
+/* Notes that key k occurs in block number block (blocks come in ascending order). */
+static void keyset_add(keyset *s, uint64_t k, uint32_t block)
 {
     size_t i;
-    if (k == 0)
-        k = 1;
     if (2 * (s->n + 1) > s->cap) {
         size_t ncap = s->cap ? s->cap * 2 : 1024;
-        uint64_t *nv = mm_xcalloc(ncap, sizeof(uint64_t));
-        for (size_t j = 0; j < s->cap; j++)
-            if (s->v[j]) {
-                size_t h = (size_t)(s->v[j] & (ncap - 1));
-                while (nv[h])
-                    h = (h + 1) & (ncap - 1);
-                nv[h] = s->v[j];
-            }
-        free(s->v);
-        s->v = nv;
+        key_slot_t *nt = mm_xcalloc(ncap, sizeof(*nt));
+        for (size_t j = 0; j < s->n; j++) {
+            size_t h = key_slot(s->v[j].key, ncap);
+            while (nt[h].e)
+                h = (h + 1) & (ncap - 1);
+            nt[h] = (key_slot_t){s->v[j].key, (uint32_t)j + 1, s->v[j].last_block};
+        }
+        free(s->table);
+        s->table = nt;
         s->cap = ncap;
     }
-    i = (size_t)(k & (s->cap - 1));
-    while (s->v[i]) {
-        if (s->v[i] == k)
+    i = key_slot(k, s->cap);
+    while (s->table[i].e) {
+        uint32_t e = s->table[i].e - 1;
+        if (s->table[i].key == k) {
+            if (s->table[i].last_block != block) {
+                s->table[i].last_block = block;
+                keyset_node(s, e, block);
+            }
             return;
+        }
         i = (i + 1) & (s->cap - 1);
     }
-    s->v[i] = k;
-    s->n++;
+    if (s->n == s->capv) {
+        s->capv = s->capv ? s->capv * 2 : 1024;
+        s->v = mm_xrealloc(s->v, s->capv * sizeof(*s->v));
+    }
+    s->v[s->n] = (key_entry){k, 0, 0};
+    s->table[i] = (key_slot_t){k, (uint32_t)s->n + 1, block};
+    keyset_node(s, (uint32_t)s->n++, block);
 }
 
 static void keyset_clear(keyset *s)
 {
-    if (s->v)
-        memset(s->v, 0, s->cap * sizeof(uint64_t));
+    if (s->table)
+        memset(s->table, 0, s->cap * sizeof(*s->table));
     s->n = 0;
+    s->nnodes = 0;
+}
+
+static void keyset_free(keyset *s)
+{
+    free(s->table);
+    free(s->v);
+    free(s->nodes);
+}
+
+static const key_entry *sort_base;
+static int key_cmp(const void *a, const void *b)
+{
+    uint64_t x = sort_base[*(const uint32_t *)a].key, y = sort_base[*(const uint32_t *)b].key;
+    return x < y ? -1 : x > y;
 }
 
 struct mm_logw {
@@ -93,11 +155,33 @@ struct mm_logw {
     uint8_t *cbuf;
     size_t ccap;
     uint64_t bytes_written;
+    int full; /* the last write failed for want of space */
 };
 
 static mm_rc io_err(mm_error *err, const char *path, const char *what)
 {
     return mm_error_set(err, MM_ERR_IO, path, 0, 0, "%s: %s", what, strerror(errno));
+}
+
+static int is_full(int e)
+{
+    return e == ENOSPC || e == EDQUOT;
+}
+
+/* A write to path failed with errno e: the disk-full alarm when it was space, else an I/O
+ * error. */
+static mm_rc write_err(mm_logw *w, mm_error *err, const char *path, int e, const char *what)
+{
+    w->full = is_full(e);
+    if (w->full)
+        return mm_error_set(err, MM_ERR_IO, path, 0, 0,
+                            "ディスクがいっぱいです。ログを保存できません。空きを作ってから取り込み"
+                            "直してください（保存済みの区画はそのままです） / disk full: no space "
+                            "left to store logs (%s); free space, then ingest again (what is "
+                            "stored is intact)",
+                            what);
+    errno = e;
+    return io_err(err, path, what);
 }
 
 static void seg_path(const mm_logw *w, uint64_t n, const char *suffix, char *out, size_t outsz)
@@ -114,16 +198,21 @@ static mm_rc seg_start(mm_logw *w, mm_error *err)
     seg_path(w, w->segno, ".open", path, sizeof(path));
     w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (w->fd < 0)
-        return io_err(err, path, "cannot create the segment");
+        return write_err(w, err, path, errno, "cannot create the segment");
     memset(w->seghdr, 0, sizeof(w->seghdr));
     memcpy(w->seghdr, MM_SEG_MAGIC, 8);
-    mm_put_u32(w->seghdr + 8, 1);
+    mm_put_u32(w->seghdr + 8, MM_SEG_VERSION);
     mm_put_u32(w->seghdr + 12, MM_SEG_HEADER_LEN);
     mm_put_u64(w->seghdr + 16, w->segno);
     mm_put_u64(w->seghdr + 24, w->next_seq);
     memcpy(w->seghdr + 32, w->prev_seal, 32);
-    if (mm_write_full(w->fd, w->seghdr, MM_SEG_HEADER_LEN) != MM_OK)
-        return io_err(err, path, "cannot write the segment header");
+    if (mm_write_full(w->fd, w->seghdr, MM_SEG_HEADER_LEN) != MM_OK) {
+        int e = errno;
+        close(w->fd);
+        w->fd = -1;
+        unlink(path); /* no half-written header left behind */
+        return write_err(w, err, path, e, "cannot write the segment header");
+    }
     mm_seg_header_hash(w->seghdr, w->chain);
     w->off = MM_SEG_HEADER_LEN;
     w->seg_first = w->next_seq;
@@ -135,12 +224,14 @@ static mm_rc seg_start(mm_logw *w, mm_error *err)
     return MM_OK;
 }
 
+/* Notes the event's user and source in the account index, under the block being filled. */
 static void note_keys(mm_logw *w, const mm_event *ev)
 {
+    uint32_t block = (uint32_t)w->nidx;
     if (ev->f[MM_EVF_USER].n)
-        keyset_add(&w->keys, mm_bloom_key('u', ev->f[MM_EVF_USER].p, ev->f[MM_EVF_USER].n));
+        keyset_add(&w->keys, mm_bloom_key('u', ev->f[MM_EVF_USER].p, ev->f[MM_EVF_USER].n), block);
     if (ev->f[MM_EVF_SRC].n)
-        keyset_add(&w->keys, mm_bloom_key('s', ev->f[MM_EVF_SRC].p, ev->f[MM_EVF_SRC].n));
+        keyset_add(&w->keys, mm_bloom_key('s', ev->f[MM_EVF_SRC].p, ev->f[MM_EVF_SRC].n), block);
 }
 
 static void idx_add(mm_logw *w, uint64_t off, uint32_t n, int64_t tmin, int64_t tmax)
@@ -187,8 +278,17 @@ static mm_rc flush_block(mm_logw *w, mm_error *err)
     mm_put_u64(hdr + 32, (uint64_t)w->bb.tmax);
     mm_block_hash(w->chain, hdr, w->cbuf, clen, hdr + 40);
     if (mm_write_full(w->fd, hdr, sizeof(hdr)) != MM_OK ||
-        mm_write_full(w->fd, w->cbuf, clen) != MM_OK)
-        return io_err(err, w->dir, "cannot write a block");
+        mm_write_full(w->fd, w->cbuf, clen) != MM_OK) {
+        /* cut the partial block off: the segment stays whole blocks; the block's events stay
+         * pending in memory and are written by the next flush */
+        int e = errno;
+        char path[4400];
+        seg_path(w, w->segno, ".open", path, sizeof(path));
+        if (ftruncate(w->fd, (off_t)w->off) != 0 || lseek(w->fd, (off_t)w->off, SEEK_SET) < 0)
+            e = errno;
+        return write_err(w, err, path, e, "cannot write a block");
+    }
+    w->full = 0;
     memcpy(w->chain, hdr + 40, 32);
     idx_add(w, w->off, w->bb.n, w->bb.tmin, w->bb.tmax);
     w->off += sizeof(hdr) + clen;
@@ -201,15 +301,72 @@ static mm_rc flush_block(mm_logw *w, mm_error *err)
 static mm_rc seal_open(mm_logw *w, mm_error *err)
 {
     uint32_t mbits = (uint32_t)((w->keys.n * 10 + 63) / 64 * 64);
-    size_t flen, pos;
+    size_t flen, pos, nk;
     uint8_t *f;
     char from[4400], to[4400];
     mm_rc rc = MM_OK;
+    uint32_t *order = mm_xmalloc((w->keys.n ? w->keys.n : 1) * sizeof(uint32_t));
+    uint32_t *at = mm_xmalloc((w->keys.n ? w->keys.n : 1) * sizeof(uint32_t));
+    uint32_t *blocks = mm_xmalloc((w->keys.nnodes ? w->keys.nnodes : 1) * sizeof(uint32_t));
+    uint32_t *poff = mm_xmalloc((w->keys.n ? w->keys.n : 1) * sizeof(uint32_t));
+    uint32_t bitmap_len = (uint32_t)((w->nidx + 7) / 8);
+    mm_buf post;
 
+    /* the account index: keys ascending, each with its blocks as varint deltas or a bitmap */
+    nk = w->keys.n;
+    mm_buf_init(&post, MM_SEG_MAX_FOOTER);
+    for (size_t i = 0; i < nk; i++)
+        order[i] = (uint32_t)i;
+    sort_base = w->keys.v;
+    qsort(order, nk, sizeof(*order), key_cmp);
+    {
+        uint32_t acc = 0;
+        for (size_t i = 0; i < nk; i++) {
+            at[order[i]] = acc;
+            acc += w->keys.v[order[i]].count;
+        }
+        for (size_t j = 0; j < w->keys.nnodes; j++) /* nodes are in block order */
+            blocks[at[w->keys.nodes[j].entry]++] = w->keys.nodes[j].block;
+    }
+    for (size_t i = 0, bfrom = 0; i < nk && rc == MM_OK; i++) {
+        uint32_t cnt = w->keys.v[order[i]].count, prev = 0, vlen = 0;
+        for (uint32_t j = 0; j < cnt; j++) {
+            uint32_t d = blocks[bfrom + j] - prev;
+            prev = blocks[bfrom + j];
+            do {
+                vlen++;
+                d >>= 7;
+            } while (d);
+        }
+        poff[i] = (uint32_t)post.len;
+        if (vlen > bitmap_len) { /* dense: a bitmap of the blocks */
+            size_t b0 = post.len;
+            poff[i] |= MM_FTR_KEY_BITMAP;
+            for (uint32_t j = 0; j < bitmap_len && rc == MM_OK; j++)
+                rc = mm_buf_addc(&post, 0);
+            for (uint32_t j = 0; j < cnt && rc == MM_OK; j++)
+                post.data[b0 + blocks[bfrom + j] / 8] |= (char)(1u << (blocks[bfrom + j] % 8));
+        } else {
+            prev = 0;
+            for (uint32_t j = 0; j < cnt && rc == MM_OK; j++) {
+                rc = mm_buf_add_varint(&post, blocks[bfrom + j] - prev);
+                prev = blocks[bfrom + j];
+            }
+        }
+        bfrom += cnt;
+    }
+    free(at);
+    free(blocks);
+    if (rc != MM_OK || post.len >= MM_FTR_KEY_BITMAP) {
+        free(order);
+        free(poff);
+        mm_buf_release(&post);
+        return mm_error_set(err, MM_ERR_INVALID, w->dir, 0, 0, "account index too large");
+    }
     if (mbits < 64)
         mbits = 64;
-    flen =
-        MM_FTR_FIXED_LEN + w->nidx * MM_FTR_INDEX_ENTRY + mbits / 8 + MM_SIG_LEN + MM_TRAILER_LEN;
+    flen = MM_FTR_FIXED_LEN + w->nidx * MM_FTR_INDEX_ENTRY + mbits / 8 + nk * MM_FTR_KEY_ENTRY +
+           post.len + MM_SIG_LEN + MM_TRAILER_LEN;
     f = mm_xcalloc(1, flen);
     memcpy(f, MM_FTR_MAGIC, 8);
     mm_put_u32(f + 8, (uint32_t)flen);
@@ -223,6 +380,8 @@ static mm_rc seal_open(mm_logw *w, mm_error *err)
     mm_put_u64(f + 88, w->key_id);
     mm_put_u32(f + 96, mbits);
     mm_put_u32(f + 100, MM_BLOOM_K);
+    mm_put_u32(f + 104, (uint32_t)nk);
+    mm_put_u32(f + 108, (uint32_t)post.len);
     pos = MM_FTR_FIXED_LEN;
     for (size_t i = 0; i < w->nidx; i++, pos += MM_FTR_INDEX_ENTRY) {
         mm_put_u64(f + pos, w->idx[i].off);
@@ -230,10 +389,20 @@ static mm_rc seal_open(mm_logw *w, mm_error *err)
         mm_put_u64(f + pos + 16, (uint64_t)w->idx[i].tmin);
         mm_put_u64(f + pos + 24, (uint64_t)w->idx[i].tmax);
     }
-    for (size_t i = 0; i < w->keys.cap; i++)
-        if (w->keys.v[i])
-            mm_bloom_add(f + pos, mbits, w->keys.v[i]);
+    for (size_t i = 0; i < nk; i++)
+        mm_bloom_add(f + pos, mbits, w->keys.v[i].key);
     pos += mbits / 8;
+    for (size_t i = 0; i < nk; i++, pos += MM_FTR_KEY_ENTRY) {
+        mm_put_u64(f + pos, w->keys.v[order[i]].key);
+        mm_put_u32(f + pos + 8, poff[i]);
+        mm_put_u32(f + pos + 12, w->keys.v[order[i]].count);
+    }
+    if (post.len) /* a segment without users or sources has no postings */
+        memcpy(f + pos, post.data, post.len);
+    pos += post.len;
+    free(order);
+    free(poff);
+    mm_buf_release(&post);
     crypto_sign_detached(f + pos, NULL, f, pos, w->sk);
     pos += MM_SIG_LEN;
     mm_put_u32(f + pos, (uint32_t)flen);
@@ -241,10 +410,15 @@ static mm_rc seal_open(mm_logw *w, mm_error *err)
 
     seg_path(w, w->segno, ".open", from, sizeof(from));
     seg_path(w, w->segno, "", to, sizeof(to));
-    if (mm_write_full(w->fd, f, flen) != MM_OK)
-        rc = io_err(err, from, "cannot write the segment footer");
-    else if (fsync(w->fd) != 0)
-        rc = io_err(err, from, "fsync");
+    if (mm_write_full(w->fd, f, flen) != MM_OK) { /* cut it off; the segment stays open */
+        int e = errno;
+        if (ftruncate(w->fd, (off_t)w->off) != 0 || lseek(w->fd, (off_t)w->off, SEEK_SET) < 0)
+            e = errno;
+        free(f);
+        return write_err(w, err, from, e, "cannot write the segment footer");
+    }
+    if (fsync(w->fd) != 0)
+        rc = write_err(w, err, from, errno, "fsync");
     close(w->fd);
     w->fd = -1;
     if (rc == MM_OK && rename(from, to) != 0)
@@ -311,7 +485,7 @@ static mm_rc recover_open(mm_logw *w, uint64_t n, mm_buf *notices, mm_error *err
         rc = io_err(err, path, "cannot read the unsealed segment");
         goto out;
     }
-    if (size < MM_SEG_HEADER_LEN || memcmp(data, MM_SEG_MAGIC, 8) != 0 ||
+    if (size < MM_SEG_HEADER_LEN || mm_seg_version(data, size) != MM_SEG_VERSION ||
         mm_get_u64(data + 16) != n || memcmp(data + 32, w->prev_seal, 32) != 0 ||
         mm_get_u64(data + 24) != w->next_seq) {
         close(fd);
@@ -490,6 +664,20 @@ mm_rc mm_logw_open(const char *logs_dir, const mm_logs_conf *conf, const uint8_t
         snprintf(path, sizeof(path), "%s/%s", logs_dir, last);
         w->segno = mm_seg_number(last) + 1;
         fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 && fstat(fd, &sb) == 0 && sb.st_size >= 12) {
+            uint8_t vh[12];
+            uint32_t ver =
+                mm_read_full(fd, vh, sizeof(vh), 0) == MM_OK ? mm_seg_version(vh, 12) : 0;
+            if (ver != 0 && ver != MM_SEG_VERSION) {
+                close(fd);
+                rc = mm_error_set(err, MM_ERR_INVALID, path, 0, 0,
+                                  "区画の形式 %u はこの Mamori では続けて書けません（形式 %u の"
+                                  "み） / segment format version %u: this Mamori writes "
+                                  "version %u only",
+                                  ver, MM_SEG_VERSION, ver, MM_SEG_VERSION);
+                goto fail;
+            }
+        }
         if (fd >= 0 && fstat(fd, &sb) == 0 &&
             mm_footer_read(fd, (uint64_t)sb.st_size, &fb, &f) == MM_OK) {
             crypto_generichash(w->prev_seal, 32, fb, f.len - MM_TRAILER_LEN, NULL, 0);
@@ -550,9 +738,16 @@ fail:
 mm_rc mm_logw_append(mm_logw *w, mm_event *ev, mm_error *err)
 {
     mm_rc rc;
+    /* Blocks and segments are written before an event is accepted, not after: when the disk
+     * is full the event is refused (the caller counts it) and nothing accepted is lost. */
+    if (w->fd >= 0 && w->seg_events + w->bb.n >= (uint64_t)w->conf.segment_events) {
+        if ((rc = flush_block(w, err)) != MM_OK || (rc = seal_open(w, err)) != MM_OK)
+            return rc;
+    }
     if (w->fd < 0 && (rc = seg_start(w, err)) != MM_OK)
         return rc;
-    if (w->bb.raw.len + ev->f[MM_EVF_RAW].n + 1024 > MM_SEG_MAX_BLOCK / 4 &&
+    if ((w->bb.n >= (uint32_t)w->conf.block_events ||
+         w->bb.total_raw + ev->f[MM_EVF_RAW].n + 1024 > MM_SEG_MAX_BLOCK / 4 || w->full) &&
         (rc = flush_block(w, err)) != MM_OK)
         return rc;
     ev->seq = w->next_seq;
@@ -560,13 +755,20 @@ mm_rc mm_logw_append(mm_logw *w, mm_event *ev, mm_error *err)
         return mm_error_set(err, rc, w->dir, 0, 0, "event too large for a block");
     w->next_seq++;
     note_keys(w, ev);
-    if (w->bb.n >= (uint32_t)w->conf.block_events && (rc = flush_block(w, err)) != MM_OK)
-        return rc;
-    if (w->seg_events + w->bb.n >= (uint64_t)w->conf.segment_events) {
-        if ((rc = flush_block(w, err)) != MM_OK || (rc = seal_open(w, err)) != MM_OK)
-            return rc;
-    }
     return MM_OK;
+}
+
+int mm_logw_disk_full(const mm_logw *w)
+{
+    return w->full;
+}
+
+uint64_t mm_logw_discard_pending(mm_logw *w)
+{
+    uint64_t n = w->bb.n;
+    w->next_seq -= n;
+    mm_blockb_reset(&w->bb);
+    return n;
 }
 
 mm_rc mm_logw_seal(mm_logw *w, mm_error *err)
@@ -617,7 +819,7 @@ void mm_logw_free(mm_logw **wp)
     ZSTD_freeCCtx(w->cctx);
     free(w->cbuf);
     free(w->idx);
-    free(w->keys.v);
+    keyset_free(&w->keys);
     free(w);
     *wp = NULL;
 }

@@ -3,7 +3,9 @@
  * that skip segments and blocks, verify on an intact store, each kind of tampering (a flipped
  * byte, a removed segment, a removed newest segment, a truncated segment, two blocks swapped, a
  * segment re-signed with another key) named by segment and block, torn-tail recovery after a
- * crash, and retention pruning. Each test works in its own mkdtemp directory.
+ * crash, retention pruning, the block codec's byte-exact round trip on awkward lines, the
+ * account index (a query reads only the blocks that hold the account) and the refusal of an
+ * older format version. Each test works in its own mkdtemp directory.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 
 #include "fs.h"
 #include "logs.h"
+#include "logs_int.h"
 
 #define T0 1763596800000LL /* 2025-11-20T00:00:00Z */
 
@@ -132,6 +135,13 @@ static int collect(void *arg, const mm_event *ev)
         c->ordered = 0;
     c->last_seq = ev->seq;
     c->n++;
+    return 0;
+}
+
+static int count_cb(void *arg, const mm_event *ev)
+{
+    (void)ev;
+    (*(long *)arg)++;
     return 0;
 }
 
@@ -413,6 +423,194 @@ static void test_prune(void **state)
     mm_logv_report_release(&r);
 }
 
+/* One awkward line: its fields as (offset, length) in the line, -1 = empty, -2 = a literal. */
+typedef struct codec_case {
+    const char *raw;
+    size_t rawlen; /* 0: strlen */
+    int off[MM_EVF_RAW], len[MM_EVF_RAW];
+} codec_case;
+
+static void test_block_codec_exact(void **state)
+{
+    static const char ctl[] = "a\x01"
+                              "b\x02"
+                              "c\x03"
+                              "d\x04"
+                              "e 007 \x04\x04 9";
+    static const codec_case cases[] = {
+        {"Nov  3 07:08:09 srv-emr01 sshd[4242]: Accepted password for staff007 from "
+         "192.168.1.20 port 50022 ssh2",
+         0,
+         {16, 16, 60, 74, 60, -1},
+         {9, 9, 8, 12, 26, 0}},
+        {"id=0 n=00 big=12345678901234567890123 zero=0000000000000000000000007 max="
+         "18446744073709551615 over=99999999999999999999",
+         0,
+         {-1, -1, 3, -1, -1, -2},
+         {0, 0, 1, 0, 0, 0}},
+        {ctl, sizeof(ctl) - 1, {0, -1, 1, 4, -1, -1}, {3, 0, 4, 3, 0, 0}},
+        {"", 0, {-1, -1, -1, -1, -1, -1}, {0, 0, 0, 0, 0, 0}},
+        {"利用者 山田 が 端末 PC-0012 から 電子カルテ を参照",
+         0,
+         {-1, -1, 10, 28, 43, -2},
+         {0, 0, 6, 7, 15, 0}},
+        {"9", 0, {0, 0, 0, 0, 0, 0}, {1, 1, 1, 1, 1, 1}},
+    };
+    const size_t n = sizeof(cases) / sizeof(cases[0]);
+    mm_blockb b;
+    mm_buf out;
+    mm_event *ev = NULL;
+    size_t nev = 0;
+    (void)state;
+
+    mm_blockb_init(&b);
+    mm_buf_init(&out, MM_SEG_MAX_BLOCK);
+    for (int rep = 0; rep < 3; rep++) /* repeats share templates and shapes */
+        for (size_t i = 0; i < n; i++) {
+            const codec_case *c = &cases[i];
+            size_t rl = c->rawlen ? c->rawlen : strlen(c->raw);
+            mm_event e;
+            mm_event_clear(&e);
+            e.time_ms = T0 - (int64_t)(i * 7919) + rep;
+            e.kind = (uint8_t)i;
+            e.f[MM_EVF_RAW] = (mm_sv){c->raw, (uint32_t)rl};
+            for (int f = 0; f < MM_EVF_RAW; f++) {
+                if (c->off[f] == -2)
+                    e.f[f] = MM_SV_LIT("literal 123");
+                else if (c->off[f] >= 0) {
+                    assert_true((size_t)(c->off[f] + c->len[f]) <= rl);
+                    e.f[f] = (mm_sv){c->raw + c->off[f], (uint32_t)c->len[f]};
+                }
+            }
+            assert_int_equal(mm_blockb_add(&b, &e), MM_OK);
+        }
+    assert_int_equal(mm_blockb_finish(&b, &out), MM_OK);
+    assert_int_equal(mm_block_decode((const uint8_t *)out.data, out.len, 100, &ev, &nev), MM_OK);
+    assert_int_equal(nev, 3 * n);
+    for (size_t k = 0; k < nev; k++) {
+        const codec_case *c = &cases[k % n];
+        size_t rl = c->rawlen ? c->rawlen : strlen(c->raw);
+        assert_int_equal(ev[k].seq, 100 + k);
+        assert_int_equal(ev[k].kind, k % n);
+        assert_int_equal(ev[k].time_ms, T0 - (int64_t)((k % n) * 7919) + (int64_t)(k / n));
+        assert_int_equal(ev[k].f[MM_EVF_RAW].n, rl);
+        if (rl)
+            assert_memory_equal(ev[k].f[MM_EVF_RAW].p, c->raw, rl);
+        for (int f = 0; f < MM_EVF_RAW; f++) {
+            if (c->off[f] == -1)
+                assert_int_equal(ev[k].f[f].n, 0);
+            else if (c->off[f] == -2)
+                assert_true(mm_sv_eq(ev[k].f[f], "literal 123"));
+            else {
+                /* the same bytes, and still a view into the rebuilt raw line */
+                assert_int_equal(ev[k].f[f].n, (uint32_t)c->len[f]);
+                assert_memory_equal(ev[k].f[f].p, c->raw + c->off[f], (size_t)c->len[f]);
+                assert_ptr_equal(ev[k].f[f].p, ev[k].f[MM_EVF_RAW].p + c->off[f]);
+            }
+        }
+    }
+    free(ev);
+    /* every strict prefix of the payload is rejected, never read past */
+    for (size_t cut = 0; cut < out.len; cut++) {
+        ev = NULL;
+        assert_int_equal(mm_block_decode((const uint8_t *)out.data, cut, 0, &ev, &nev),
+                         MM_ERR_PARSE);
+        assert_null(ev);
+    }
+    mm_buf_release(&out);
+    mm_blockb_release(&b);
+}
+
+/* The account index: a user and a source in one block only are read from that block only. */
+static void test_account_index(void **state)
+{
+    fx *f = *state;
+    mm_logs_conf c = small_conf();
+    mm_logw *w = NULL;
+    mm_error err;
+    mm_logs_anchor a;
+    mm_logq q = {0, 0, NULL, NULL, NULL, -1, 0};
+    mm_logq_stats st;
+    long hits = 0;
+
+    assert_int_equal(mm_logw_open(f->logs, &c, f->sk, NULL, &w, &err), MM_OK);
+    for (int i = 0; i < 1000; i++) {
+        char raw[160];
+        mm_event ev;
+        int rare = i == 550;
+        int len = snprintf(raw, sizeof(raw), "Accepted password for %s from %s port %d",
+                           rare ? "Rare.User" : (i % 2 ? "u1" : "u2"),
+                           rare ? "192.0.2.7" : (i % 3 ? "10.0.0.1" : "10.0.0.2"), 1000 + i);
+        mm_event_clear(&ev);
+        ev.time_ms = T0 + (int64_t)i * 1000;
+        ev.kind = MM_EVK_LOGON_FAILURE;
+        ev.f[MM_EVF_RAW] = (mm_sv){raw, (uint32_t)len};
+        ev.f[MM_EVF_USER] = (mm_sv){raw + 22, rare ? 9 : 2};
+        ev.f[MM_EVF_SRC] = (mm_sv){strstr(raw, "from ") + 5, rare ? 9 : 8};
+        assert_int_equal(mm_logw_append(w, &ev, &err), MM_OK);
+    }
+    assert_int_equal(mm_logw_seal(w, &err), MM_OK);
+    mm_logw_anchor(w, &a);
+    assert_int_equal(mm_logs_anchor_set(f->st, &a, &err), MM_OK);
+    mm_logw_free(&w);
+
+    q.user = "rare.user";
+    assert_int_equal(mm_logs_query(f->logs, &q, count_cb, &hits, &st, &err), MM_OK);
+    assert_int_equal(hits, 1);
+    assert_int_equal(st.blocks, 10);
+    assert_int_equal(st.blocks - st.blocks_skipped, 1); /* block 5 only */
+    assert_int_equal(st.events_scanned, 100);
+    q.user = NULL;
+    q.src = "192.0.2.7";
+    hits = 0;
+    assert_int_equal(mm_logs_query(f->logs, &q, count_cb, &hits, &st, &err), MM_OK);
+    assert_int_equal(hits, 1);
+    assert_int_equal(st.blocks - st.blocks_skipped, 1);
+    /* both: only blocks that hold both; u1 is everywhere, 10.0.0.2 too: all ten */
+    q.user = "u1";
+    q.src = "10.0.0.2";
+    hits = 0;
+    assert_int_equal(mm_logs_query(f->logs, &q, count_cb, &hits, &st, &err), MM_OK);
+    assert_int_equal(hits, 167); /* odd i, i % 3 == 0, i < 1000, i != 550 */
+    assert_int_equal(st.blocks_skipped, 0);
+    /* a user and a source that never meet in one block: the segment is skipped */
+    q.user = "rare.user";
+    q.src = "10.0.0.9";
+    hits = 0;
+    assert_int_equal(mm_logs_query(f->logs, &q, count_cb, &hits, &st, &err), MM_OK);
+    assert_int_equal(hits, 0);
+    assert_int_equal(st.segments_skipped, 1);
+    assert_int_equal(st.events_scanned, 0);
+}
+
+/* A segment of format version 1 gets a clear error from verify, query and the writer. */
+static void test_old_version(void **state)
+{
+    fx *f = *state;
+    mm_logs_conf c = small_conf();
+    char path[256];
+    uint8_t one[4] = {1, 0, 0, 0};
+    int fd;
+    mm_logq q = {0, 0, NULL, NULL, NULL, -1, 0};
+    mm_logq_stats st;
+    long hits = 0;
+    mm_error err;
+    mm_logw *w = NULL;
+
+    write_events(f, &c, 10, 0);
+    seg_path(f, 1, path, sizeof(path));
+    fd = open(path, O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, one, 4, 8), 4);
+    close(fd);
+    expect_problem(f, "seg-00000001.mms: 区画の形式 1", "format version 1: this Mamori reads");
+    assert_int_equal(mm_logs_query(f->logs, &q, count_cb, &hits, &st, &err), MM_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "format version 1"));
+    assert_int_equal(mm_logw_open(f->logs, &c, f->sk, NULL, &w, &err), MM_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "format version 1"));
+    assert_null(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -425,6 +623,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tamper_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_tail_recovery, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+        cmocka_unit_test(test_block_codec_exact),
+        cmocka_unit_test_setup_teardown(test_account_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_old_version, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
