@@ -18,10 +18,12 @@ out = ['/*',
        ' * ideographs. Generated from the Unicode Character Database (NFKC mappings) by',
        ' * scripts/gen-lookalike.py; facts of Unicode, not code of any project.',
        ' */', '#include <stdint.h>', '', '#include "text_int.h"', '',
+       '/* one row per character, as generated */', '// clang-format off',
        'const struct mm_lookalike mm_lookalikes[] = {']
 for a, b in rows:
     out.append('    {0x%04X, 0x%04X}, /* %s -> %s */' % (a, b, chr(a), chr(b)))
 out.append('};')
+out.append('// clang-format on')
 out.append('const size_t mm_lookalikes_len = sizeof(mm_lookalikes) / sizeof(mm_lookalikes[0]);')
 path = sys.argv[1] if len(sys.argv) > 1 else 'src/base/lookalike_table.c'
 open(path, 'w', encoding='utf-8').write('\n'.join(out) + '\n')

@@ -33,9 +33,9 @@ mm_rc mm_answer_value_parse(const char *s, mm_answer_value *out)
         const char *text;
         mm_answer_value v;
     } aliases[] = {
-        {"yes", MM_ANS_YES}, {"y", MM_ANS_YES},     {"はい", MM_ANS_YES},
-        {"no", MM_ANS_NO},   {"n", MM_ANS_NO},      {"いいえ", MM_ANS_NO},
-        {"na", MM_ANS_NA},   {"n/a", MM_ANS_NA},    {"該当なし", MM_ANS_NA},
+        {"yes", MM_ANS_YES}, {"y", MM_ANS_YES},  {"はい", MM_ANS_YES},
+        {"no", MM_ANS_NO},   {"n", MM_ANS_NO},   {"いいえ", MM_ANS_NO},
+        {"na", MM_ANS_NA},   {"n/a", MM_ANS_NA}, {"該当なし", MM_ANS_NA},
     };
 
     for (size_t i = 0; i < MM_ARRAY_LEN(aliases); i++) {
@@ -85,21 +85,25 @@ mm_rc mm_answer_validate(const mm_catalog *cat, mm_answer *a, mm_error *err)
     }
     item = mm_sheet_item(sheet, a->item_id);
     if (!item)
-        return a->bad_field = MM_AF_ITEM, mm_error_set(err, MM_ERR_NOTFOUND, NULL, 0, 0,
+        return a->bad_field = MM_AF_ITEM,
+               mm_error_set(err, MM_ERR_NOTFOUND, NULL, 0, 0,
                             "項番 \"%s\" は%d年度版の%sにありません (unknown item \"%s\"; "
                             "see `mamori checklist show`)",
                             a->item_id, a->version, mm_sheet_label(a->sheet), a->item_id);
     mm_strlcpy(a->item_id, item->id, sizeof(a->item_id));
     if (a->sheet == MM_SHEET_VENDOR && !a->vendor[0])
-        return a->bad_field = MM_AF_VENDOR, mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+        return a->bad_field = MM_AF_VENDOR,
+               mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "事業者確認用の回答には事業者名が必要です (the vendor sheet needs "
                             "--vendor NAME)");
     if (a->sheet == MM_SHEET_HOSPITAL && a->vendor[0])
-        return a->bad_field = MM_AF_VENDOR, mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+        return a->bad_field = MM_AF_VENDOR,
+               mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "医療機関確認用の回答に事業者名は指定できません (--vendor is only for "
                             "--sheet vendor)");
     if (a->round != 1 && a->round != 2)
-        return a->bad_field = MM_AF_ROUND, mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+        return a->bad_field = MM_AF_ROUND,
+               mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "回は 1 (1回目) か 2 (2回目) です (round must be 1 or 2, got %d)",
                             a->round);
     if (!mm_item_has_scope(item, a->scope)) {
@@ -121,17 +125,20 @@ mm_rc mm_answer_validate(const mm_catalog *cat, mm_answer *a, mm_error *err)
         }
     }
     if (!mm_date_valid(&a->checked))
-        return a->bad_field = MM_AF_CHECKED, mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+        return a->bad_field = MM_AF_CHECKED,
+               mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "確認日が必要です (the date checked, --date, is required)");
     mm_date_iso(&a->checked, d1);
     mm_date_iso(&today, d3);
     if (mm_date_cmp(&a->checked, &today) > 0)
-        return a->bad_field = MM_AF_CHECKED, mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+        return a->bad_field = MM_AF_CHECKED,
+               mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "確認日 %s は未来の日付です (the date checked %s is after today, %s)",
                             d1, d1, d3);
     if (a->value != MM_ANS_NO) {
         if (a->has_target)
-            return a->bad_field = MM_AF_TARGET, mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+            return a->bad_field = MM_AF_TARGET,
+                   mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                                 "対応目標日は「いいえ」の回答にだけ付けます (a target date is "
                                 "only for a \"no\" answer)");
         return MM_OK;
@@ -160,7 +167,8 @@ mm_rc mm_answer_validate(const mm_catalog *cat, mm_answer *a, mm_error *err)
                             d2, fy, ds, de, d2, fyear, ds, de);
     }
     if (mm_date_cmp(&a->target, &a->checked) < 0)
-        return a->bad_field = MM_AF_TARGET, mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
+        return a->bad_field = MM_AF_TARGET,
+               mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "対応目標日 %s が確認日 %s より前です (target date %s is before the "
                             "date checked %s)",
                             d2, d1, d2, d1);
@@ -202,8 +210,8 @@ static char *current_json(mm_store *st, const mm_answer *a, long vendor_id)
     mm_answer_list l = {0};
     char *json = NULL;
 
-    if (mm_answers_history(st, a->version, a->sheet, a->vendor[0] ? a->vendor : NULL,
-                           a->item_id, &l, NULL) == MM_OK) {
+    if (mm_answers_history(st, a->version, a->sheet, a->vendor[0] ? a->vendor : NULL, a->item_id,
+                           &l, NULL) == MM_OK) {
         for (size_t i = l.n; i-- > 0;) {
             if (l.v[i].round == a->round && l.v[i].scope == a->scope &&
                 mm_streq(l.v[i].vendor, a->vendor)) {
@@ -217,8 +225,8 @@ static char *current_json(mm_store *st, const mm_answer *a, long vendor_id)
     return json;
 }
 
-mm_rc mm_answer_record_in_tx(mm_store *st, const mm_catalog *cat, mm_answer *a,
-                             const char *actor, mm_error *err)
+mm_rc mm_answer_record_in_tx(mm_store *st, const mm_catalog *cat, mm_answer *a, const char *actor,
+                             mm_error *err)
 {
     sqlite3_stmt *s = NULL;
     long vendor_id = 0;
@@ -326,8 +334,7 @@ static void row_to_answer(sqlite3_stmt *s, mm_answer *a)
 }
 
 static mm_rc query_list(mm_store *st, const char *sql, int version, mm_sheet_kind sheet,
-                        const char *vendor, const char *item_id, mm_answer_list *out,
-                        mm_error *err)
+                        const char *vendor, const char *item_id, mm_answer_list *out, mm_error *err)
 {
     sqlite3_stmt *s = NULL;
     size_t cap = 0;
@@ -387,8 +394,8 @@ mm_rc mm_answers_history(mm_store *st, int version, mm_sheet_kind sheet, const c
     return query_list(st, sql, version, sheet, vendor, item_id, out, err);
 }
 
-const mm_answer *mm_answer_find(const mm_answer_list *l, const char *vendor,
-                                const char *item_id, int round, mm_scope scope)
+const mm_answer *mm_answer_find(const mm_answer_list *l, const char *vendor, const char *item_id,
+                                int round, mm_scope scope)
 {
     for (size_t i = 0; i < l->n; i++) {
         const mm_answer *a = &l->v[i];
@@ -456,8 +463,7 @@ out:
     return rc;
 }
 
-mm_rc mm_vendor_add(mm_store *st, const char *name_in, const char *actor, long *id,
-                    mm_error *err)
+mm_rc mm_vendor_add(mm_store *st, const char *name_in, const char *actor, long *id, mm_error *err)
 {
     char *name = mm_text_normalize(name_in);
     mm_rc rc;

@@ -44,21 +44,21 @@ typedef enum {
 } mm_answer_field;
 
 typedef struct mm_answer {
-    long id;             /* row id once stored, 0 before */
-    int version;         /* checklist version (fiscal year of the sheet) */
+    long id;     /* row id once stored, 0 before */
+    int version; /* checklist version (fiscal year of the sheet) */
     mm_sheet_kind sheet;
-    char vendor[256];    /* vendor name for the vendor sheet, "" for the hospital sheet */
-    char item_id[32];    /* ASCII id "2-10" */
-    int round;           /* 1 or 2 */
+    char vendor[256]; /* vendor name for the vendor sheet, "" for the hospital sheet */
+    char item_id[32]; /* ASCII id "2-10" */
+    int round;        /* 1 or 2 */
     mm_scope scope;
     mm_answer_value value;
-    mm_date checked;     /* 確認日 */
+    mm_date checked; /* 確認日 */
     int has_target;
-    mm_date target;      /* 対応目標日, only for いいえ */
+    mm_date target; /* 対応目標日, only for いいえ */
     char answerer[256];
-    char *note;          /* may be NULL; owned by the struct's owner */
-    char recorded_at[21]; /* ISO-8601 UTC, set when stored */
-    long src_line;        /* line in the imported file it came from, 0 otherwise */
+    char *note;                /* may be NULL; owned by the struct's owner */
+    char recorded_at[21];      /* ISO-8601 UTC, set when stored */
+    long src_line;             /* line in the imported file it came from, 0 otherwise */
     long src_col[MM_AF_COUNT]; /* column of each field in that file, 0 when unknown */
     mm_answer_field bad_field; /* OUT of mm_answer_validate: the field that was wrong */
 } mm_answer;
@@ -77,8 +77,8 @@ void mm_answer_list_release(mm_answer_list *l);
  * item id is normalised to its ASCII form ("2-⑩" -> "2-10"); an item with a single scope gets
  * it when scope was left as MM_SCOPE_ALL. Rules: the sheet and item exist; the scope is one of
  * the item's; a vendor is named exactly when the sheet is the vendor sheet; 確認日 is not in the
- * future; いいえ needs a 対応目標日 on or after 確認日 within 確認日's fiscal year; はい and 該当なし
- * take none. Errors name the field (err->col is left 0; importers add line and column).
+ * future; いいえ needs a 対応目標日 on or after 確認日 within 確認日's fiscal year; はい and
+ * 該当なし take none. Errors name the field (err->col is left 0; importers add line and column).
  */
 mm_rc mm_answer_validate(const mm_catalog *cat, mm_answer *a, mm_error *err);
 
@@ -88,8 +88,8 @@ mm_rc mm_answer_record(mm_store *st, const mm_catalog *cat, mm_answer *a, const 
                        mm_error *err);
 
 /* The same inside a transaction the caller opened (importers). */
-mm_rc mm_answer_record_in_tx(mm_store *st, const mm_catalog *cat, mm_answer *a,
-                             const char *actor, mm_error *err);
+mm_rc mm_answer_record_in_tx(mm_store *st, const mm_catalog *cat, mm_answer *a, const char *actor,
+                             mm_error *err);
 
 /* Current answers (newest per key) of a sheet, ordered by item order as stored, round, scope.
  * vendor: NULL for all vendors (vendor sheet) / ignored for the hospital sheet. OUT: *out. */
@@ -101,8 +101,8 @@ mm_rc mm_answers_history(mm_store *st, int version, mm_sheet_kind sheet, const c
                          const char *item_id, mm_answer_list *out, mm_error *err);
 
 /* Finds the answer for item/round/scope in a list of current answers, or NULL. */
-const mm_answer *mm_answer_find(const mm_answer_list *l, const char *vendor,
-                                const char *item_id, int round, mm_scope scope);
+const mm_answer *mm_answer_find(const mm_answer_list *l, const char *vendor, const char *item_id,
+                                int round, mm_scope scope);
 
 /* Canonical JSON of a stored answer, as written to the audit trail. Caller frees. */
 char *mm_answer_to_json(const mm_answer *a);

@@ -31,26 +31,21 @@ typedef enum {
 
 static const struct {
     col_id id;
-    const char *name;  /* English header, also the JSON key */
-    const char *ja;    /* Japanese header */
+    const char *name; /* English header, also the JSON key */
+    const char *ja;   /* Japanese header */
     int required;
 } columns[COL_COUNT] = {
-    {COL_VERSION, "version", "版", 0},
-    {COL_SHEET, "sheet", "シート", 0},
-    {COL_VENDOR, "vendor", "事業者", 0},
-    {COL_ITEM, "item", "項番", 1},
-    {COL_ROUND, "round", "回", 0},
-    {COL_SCOPE, "scope", "対象", 0},
-    {COL_ANSWER, "answer", "回答", 1},
-    {COL_CHECKED, "checked", "確認日", 1},
-    {COL_TARGET, "target", "対応目標日", 0},
-    {COL_ANSWERER, "answerer", "回答者", 0},
+    {COL_VERSION, "version", "版", 0},       {COL_SHEET, "sheet", "シート", 0},
+    {COL_VENDOR, "vendor", "事業者", 0},     {COL_ITEM, "item", "項番", 1},
+    {COL_ROUND, "round", "回", 0},           {COL_SCOPE, "scope", "対象", 0},
+    {COL_ANSWER, "answer", "回答", 1},       {COL_CHECKED, "checked", "確認日", 1},
+    {COL_TARGET, "target", "対応目標日", 0}, {COL_ANSWERER, "answerer", "回答者", 0},
     {COL_NOTE, "note", "備考", 0},
 };
 
 /* Which answer field a column fills, for error positions. */
 static const mm_answer_field col_field[COL_COUNT] = {
-    MM_AF_VERSION, MM_AF_SHEET, MM_AF_VENDOR, MM_AF_ITEM, MM_AF_ROUND, MM_AF_SCOPE,
+    MM_AF_VERSION, MM_AF_SHEET,   MM_AF_VENDOR, MM_AF_ITEM, MM_AF_ROUND, MM_AF_SCOPE,
     MM_AF_VALUE,   MM_AF_CHECKED, MM_AF_TARGET, MM_AF_NONE, MM_AF_NONE,
 };
 
@@ -95,9 +90,7 @@ static mm_rc set_field(mm_answer *a, col_id id, const char *v, mm_error *err)
                                 "\"%s\")",
                                 v);
         return MM_OK;
-    case COL_VENDOR:
-        mm_strlcpy(a->vendor, v, sizeof(a->vendor));
-        return MM_OK;
+    case COL_VENDOR: mm_strlcpy(a->vendor, v, sizeof(a->vendor)); return MM_OK;
     case COL_ITEM:
         if (!v[0] || strlen(v) >= sizeof(a->item_id))
             return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
@@ -112,10 +105,11 @@ static mm_rc set_field(mm_answer *a, col_id id, const char *v, mm_error *err)
         return MM_OK;
     case COL_SCOPE:
         if (mm_scope_parse(v, &a->scope) != MM_OK)
-            return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
-                                "scope: 対象は all, server, pc, network です (expected all, server, "
-                                "pc or network, got \"%s\")",
-                                v);
+            return mm_error_set(
+                err, MM_ERR_INVALID, NULL, 0, 0,
+                "scope: 対象は all, server, pc, network です (expected all, server, "
+                "pc or network, got \"%s\")",
+                v);
         return MM_OK;
     case COL_ANSWER:
         if (mm_answer_value_parse(v, &a->value) != MM_OK)
@@ -133,15 +127,12 @@ static mm_rc set_field(mm_answer *a, col_id id, const char *v, mm_error *err)
             return mm_error_set(err, derr.rc, NULL, 0, 0, "target: %s", derr.msg);
         a->has_target = 1;
         return MM_OK;
-    case COL_ANSWERER:
-        mm_strlcpy(a->answerer, v, sizeof(a->answerer));
-        return MM_OK;
+    case COL_ANSWERER: mm_strlcpy(a->answerer, v, sizeof(a->answerer)); return MM_OK;
     case COL_NOTE:
         free(a->note);
         a->note = mm_xstrdup(v);
         return MM_OK;
-    case COL_COUNT:
-        break;
+    case COL_COUNT: break;
     }
     return MM_ERR_INVALID;
 }
@@ -190,9 +181,9 @@ mm_rc mm_answers_parse_csv(const char *name, const char *text, size_t len, int d
             goto out;
         }
         if (seen[col]) {
-            rc = mm_error_set(err, MM_ERR_PARSE, name, c.fields[i].line, c.fields[i].col,
-                              "見出し \"%s\" が重複しています (duplicate column)",
-                              c.fields[i].text);
+            rc =
+                mm_error_set(err, MM_ERR_PARSE, name, c.fields[i].line, c.fields[i].col,
+                             "見出し \"%s\" が重複しています (duplicate column)", c.fields[i].text);
             goto out;
         }
         seen[col] = 1;
@@ -228,9 +219,9 @@ mm_rc mm_answers_parse_csv(const char *name, const char *text, size_t len, int d
             a.src_col[col_field[map[i]]] = c.fields[i].col;
             mm_error_clear(&ferr);
             if (set_field(&a, (col_id)map[i], c.fields[i].text, &ferr) != MM_OK) {
-                rc = mm_error_set(err, ferr.rc ? ferr.rc : MM_ERR_INVALID, name,
-                                  c.fields[i].line, c.fields[i].col + (ferr.col > 1 ? ferr.col - 1 : 0),
-                                  "%s", ferr.msg);
+                rc = mm_error_set(err, ferr.rc ? ferr.rc : MM_ERR_INVALID, name, c.fields[i].line,
+                                  c.fields[i].col + (ferr.col > 1 ? ferr.col - 1 : 0), "%s",
+                                  ferr.msg);
                 mm_answer_release(&a);
                 goto out;
             }
@@ -361,8 +352,8 @@ mm_rc mm_answers_validate_all(const mm_catalog *cat, const char *name, mm_answer
             const mm_answer *a = &l->v[i];
             long col = a->src_col[a->bad_field];
             /* An unknown item or vendor is wrong input in this file. */
-            return mm_error_set(err, verr.rc == MM_ERR_NOTFOUND ? MM_ERR_INVALID : verr.rc,
-                                name, a->src_line, col > 0 ? col : 1, "%s", verr.msg);
+            return mm_error_set(err, verr.rc == MM_ERR_NOTFOUND ? MM_ERR_INVALID : verr.rc, name,
+                                a->src_line, col > 0 ? col : 1, "%s", verr.msg);
         }
     }
     return MM_OK;
@@ -437,8 +428,8 @@ out:
     return rc;
 }
 
-mm_rc mm_answers_export(mm_store *st, int version, mm_export_format fmt, int history,
-                        mm_buf *out, mm_error *err)
+mm_rc mm_answers_export(mm_store *st, int version, mm_export_format fmt, int history, mm_buf *out,
+                        mm_error *err)
 {
     static const mm_sheet_kind sheets[] = {MM_SHEET_HOSPITAL, MM_SHEET_VENDOR};
     mm_rc rc = MM_OK;
@@ -474,14 +465,15 @@ mm_rc mm_answers_export(mm_store *st, int version, mm_export_format fmt, int his
                 mm_buf_add_csv(out, a->note ? a->note : "");
                 mm_buf_adds(out, "\r\n");
             } else {
-                mm_buf_addf(out, "%s\n {\"version\":%d,\"sheet\":\"%s\",\"vendor\":",
-                            first ? "" : ",", a->version, mm_sheet_name(a->sheet));
+                mm_buf_addf(out,
+                            "%s\n {\"version\":%d,\"sheet\":\"%s\",\"vendor\":", first ? "" : ",",
+                            a->version, mm_sheet_name(a->sheet));
                 mm_buf_add_json_str(out, a->vendor);
                 mm_buf_adds(out, ",\"item\":");
                 mm_buf_add_json_str(out, a->item_id);
-                mm_buf_addf(out, ",\"round\":%d,\"scope\":\"%s\",\"answer\":\"%s\",\"checked\":\"%s\"",
-                            a->round, mm_scope_name(a->scope), mm_answer_value_name(a->value),
-                            checked);
+                mm_buf_addf(
+                    out, ",\"round\":%d,\"scope\":\"%s\",\"answer\":\"%s\",\"checked\":\"%s\"",
+                    a->round, mm_scope_name(a->scope), mm_answer_value_name(a->value), checked);
                 if (a->has_target)
                     mm_buf_addf(out, ",\"target\":\"%s\"", target);
                 mm_buf_adds(out, ",\"answerer\":");

@@ -45,7 +45,7 @@ typedef enum { MM_EXPORT_CSV, MM_EXPORT_JSON } mm_export_format;
 
 /* Writes current answers (or the whole history) of version in the import format, so an
  * export imports back unchanged. CSV is UTF-8 with a BOM. */
-mm_rc mm_answers_export(mm_store *st, int version, mm_export_format fmt, int history,
-                        mm_buf *out, mm_error *err);
+mm_rc mm_answers_export(mm_store *st, int version, mm_export_format fmt, int history, mm_buf *out,
+                        mm_error *err);
 
 #endif

@@ -29,7 +29,8 @@ struct mm_eval_ctx {
 static const struct {
     const char *name, *label;
 } verdicts[] = {
-    {"pass", "適合"}, {"fail", "不適合"}, {"unknown", "証拠不足"}, {"na", "該当なし"}, {"none", "評価なし"},
+    {"pass", "適合"},   {"fail", "不適合"},   {"unknown", "証拠不足"},
+    {"na", "該当なし"}, {"none", "評価なし"},
 };
 
 const char *mm_verdict_name(mm_verdict v)
@@ -126,8 +127,7 @@ static void pending_release(mm_eval_ctx *ctx)
     free(ctx->v);
 }
 
-static mm_rc store_findings(mm_eval_ctx *ctx, const char *now, mm_eval_summary *sum,
-                            mm_error *err)
+static mm_rc store_findings(mm_eval_ctx *ctx, const char *now, mm_eval_summary *sum, mm_error *err)
 {
     sqlite3_stmt *up = NULL, *res = NULL;
     mm_rc rc = mm_store_prepare(
@@ -173,8 +173,8 @@ static mm_rc store_findings(mm_eval_ctx *ctx, const char *now, mm_eval_summary *
                        "temp.eval_seen",
                        err);
     if (rc == MM_OK)
-        rc = mm_store_prepare(ctx->st, "INSERT OR IGNORE INTO temp.eval_seen VALUES (?, ?, ?)",
-                              &up, err);
+        rc = mm_store_prepare(ctx->st, "INSERT OR IGNORE INTO temp.eval_seen VALUES (?, ?, ?)", &up,
+                              err);
     for (size_t i = 0; rc == MM_OK && i < ctx->n; i++) {
         sqlite3_reset(up);
         mm_bind_text(up, 1, ctx->v[i].ev->item);
@@ -231,7 +231,8 @@ mm_rc mm_evaluate_all(mm_store *st, const mm_eval_settings *set, mm_eval_summary
         if (getenv("MAMORI_EVAL_TRACE"))
             fprintf(stderr, "evaluate: %-5s %-20s %8.2f ms\n", mm_evaluators[i].item,
                     mm_evaluators[i].rule,
-                    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+                    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     }
     if (rc == MM_OK)
         rc = store_findings(&ctx, now, sum, err);
@@ -274,7 +275,8 @@ mm_rc mm_findings_list(mm_store *st, const char *item_id, int all, mm_finding_li
     mm_rc rc = mm_store_prepare(
         st,
         "SELECT id, item_id, rule, subject, verdict, reason_ja, reason_en, refs, first_seen, "
-        "last_seen, coalesce(resolved_at, ''), scope FROM finding WHERE (?1 IS NULL OR item_id = ?1) "
+        "last_seen, coalesce(resolved_at, ''), scope FROM finding WHERE (?1 IS NULL OR item_id = "
+        "?1) "
         "AND (?2 OR resolved_at IS NULL) ORDER BY CAST(substr(item_id, 1, instr(item_id, '-') "
         "- 1) AS INTEGER), CAST(substr(item_id, instr(item_id, '-') + 1) AS INTEGER), "
         "CASE verdict WHEN 'fail' THEN 0 WHEN 'unknown' THEN 1 WHEN 'pass' THEN 2 ELSE 3 END, "

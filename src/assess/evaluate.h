@@ -29,8 +29,9 @@ typedef enum {
     MM_VERDICT_NONE,    /* no evaluator for the item */
 } mm_verdict;
 
-const char *mm_verdict_name(mm_verdict v);  /* "pass", "fail", "unknown", "na", "none" */
-const char *mm_verdict_label(mm_verdict v); /* "適合", "不適合", "証拠不足", "該当なし", "評価なし" */
+const char *mm_verdict_name(mm_verdict v); /* "pass", "fail", "unknown", "na", "none" */
+const char *
+mm_verdict_label(mm_verdict v); /* "適合", "不適合", "証拠不足", "該当なし", "評価なし" */
 mm_rc mm_verdict_parse(const char *s, mm_verdict *out);
 
 /* Settings an evaluation reads (from mamori.conf [evaluate]). */
@@ -63,8 +64,8 @@ const mm_eval_settings *mm_eval_settings_of(const mm_eval_ctx *ctx);
 typedef mm_rc (*mm_evaluator_fn)(mm_eval_ctx *ctx, mm_error *err);
 
 typedef struct mm_evaluator {
-    const char *item;  /* checklist item id ("2-5") */
-    const char *rule;  /* short stable name ("left-staff-enabled") */
+    const char *item; /* checklist item id ("2-5") */
+    const char *rule; /* short stable name ("left-staff-enabled") */
     mm_evaluator_fn fn;
     const char *what_ja, *what_en;
 } mm_evaluator;
@@ -80,7 +81,7 @@ typedef struct mm_finding {
     char *subject;
     mm_verdict verdict;
     char *reason_ja, *reason_en;
-    char *refs; /* JSON array */
+    char *refs;     /* JSON array */
     mm_scope scope; /* MM_SCOPE_ALL, or the one row of the item it is about */
     char first_seen[21], last_seen[21];
     char resolved_at[21]; /* "" while open */
@@ -95,9 +96,9 @@ void mm_finding_list_release(mm_finding_list *l);
 
 typedef struct mm_eval_summary {
     int evaluators;
-    int findings;  /* raised in this run */
-    int failures;  /* of which fail */
-    int resolved;  /* open findings this run no longer raised */
+    int findings; /* raised in this run */
+    int failures; /* of which fail */
+    int resolved; /* open findings this run no longer raised */
 } mm_eval_summary;
 
 /* Runs every evaluator and stores the findings in one transaction, with an audit entry.

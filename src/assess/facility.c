@@ -9,11 +9,11 @@
 #include "text.h"
 
 static const char *const prefectures[47] = {
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県",
+    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県",   "福島県", "茨城県",
     "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県",
-    "石川県", "福井県", "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県",
+    "石川県", "福井県", "山梨県", "長野県", "岐阜県", "静岡県",   "愛知県", "三重県",
     "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県",
-    "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
+    "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県",   "高知県", "福岡県",
     "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
 };
 
@@ -95,10 +95,11 @@ mm_rc mm_facility_set(mm_store *st, const mm_facility *in, const char *actor, mm
     mm_rc rc;
 
     if (!mm_facility_kind_label(f.kind)[0])
-        return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
-                            "種別は hospital (病院), clinic (診療所), pharmacy (薬局) のいずれかです "
-                            "(--kind must be hospital, clinic or pharmacy, got \"%s\")",
-                            f.kind);
+        return mm_error_set(
+            err, MM_ERR_INVALID, NULL, 0, 0,
+            "種別は hospital (病院), clinic (診療所), pharmacy (薬局) のいずれかです "
+            "(--kind must be hospital, clinic or pharmacy, got \"%s\")",
+            f.kind);
     if (f.prefecture[0] && !mm_prefecture_valid(f.prefecture))
         return mm_error_set(err, MM_ERR_INVALID, NULL, 0, 0,
                             "都道府県名が不正です: \"%s\" (--prefecture must be one of the 47 "

@@ -10,10 +10,10 @@
 
 typedef struct mm_facility {
     char name[256];
-    char kind[16];      /* "hospital", "clinic", "pharmacy" */
-    long beds;          /* -1 when unknown */
+    char kind[16]; /* "hospital", "clinic", "pharmacy" */
+    long beds;     /* -1 when unknown */
     char prefecture[64];
-    char manager[256];  /* 医療情報システム安全管理責任者, "" when not named */
+    char manager[256]; /* 医療情報システム安全管理責任者, "" when not named */
 } mm_facility;
 
 const char *mm_facility_kind_label(const char *kind); /* "病院", "診療所", "薬局" */

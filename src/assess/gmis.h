@@ -24,11 +24,11 @@ typedef enum {
 
 typedef struct mm_gmis_answer {
     int no;
-    char *question;    /* official wording */
+    char *question; /* official wording */
     char *question_en;
     mm_gmis_value value;
-    char *text;        /* the written answer for MM_GMIS_TEXT */
-    char *basis_ja;    /* why: which data it follows from, or what is missing */
+    char *text;     /* the written answer for MM_GMIS_TEXT */
+    char *basis_ja; /* why: which data it follows from, or what is missing */
     char *basis_en;
 } mm_gmis_answer;
 
@@ -39,7 +39,7 @@ typedef struct mm_gmis_result {
 } mm_gmis_result;
 
 const char *mm_gmis_value_label(mm_gmis_value v); /* "はい", "いいえ", "記述", "回答不要", "不明" */
-const char *mm_gmis_value_name(mm_gmis_value v);  /* "yes", "no", "text", "skip", "unknown" */
+const char *mm_gmis_value_name(mm_gmis_value v); /* "yes", "no", "text", "skip", "unknown" */
 
 /* Loads the questions ($MAMORI_DATA/gmis/questions.json) and derives the answers for
  * checklist version `version`. OUT: *out. */

@@ -31,8 +31,8 @@ void mm_error_clear(mm_error *err)
         memset(err, 0, sizeof(*err));
 }
 
-mm_rc mm_error_set(mm_error *err, mm_rc rc, const char *file, long line, long col,
-                   const char *fmt, ...)
+mm_rc mm_error_set(mm_error *err, mm_rc rc, const char *file, long line, long col, const char *fmt,
+                   ...)
 {
     va_list ap;
 

@@ -48,8 +48,8 @@ typedef struct mm_error {
 void mm_error_clear(mm_error *err);
 
 /* Sets rc, position and message; returns rc so callers can write `return mm_error_set(...)`. */
-mm_rc mm_error_set(mm_error *err, mm_rc rc, const char *file, long line, long col,
-                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+mm_rc mm_error_set(mm_error *err, mm_rc rc, const char *file, long line, long col, const char *fmt,
+                   ...) __attribute__((format(printf, 6, 7)));
 
 /* Formats "file:line:col: message" (parts that are unknown are left out) into out. */
 void mm_error_format(const mm_error *err, char *out, size_t outsz);

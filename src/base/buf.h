@@ -12,10 +12,10 @@
 #include "base.h"
 
 typedef struct mm_buf {
-    char *data;  /* always NUL-terminated when len > 0 or after any append */
-    size_t len;  /* bytes used, without the terminating NUL */
-    size_t cap;  /* bytes allocated */
-    size_t max;  /* the most len may ever reach */
+    char *data; /* always NUL-terminated when len > 0 or after any append */
+    size_t len; /* bytes used, without the terminating NUL */
+    size_t cap; /* bytes allocated */
+    size_t max; /* the most len may ever reach */
 } mm_buf;
 
 #define MM_BUF_DEFAULT_MAX ((size_t)64 * 1024 * 1024)
@@ -38,8 +38,8 @@ const char *mm_buf_str(const mm_buf *b);
 char *mm_buf_detach(mm_buf *b, size_t *len);
 
 /* Escaping appenders for the output formats. */
-mm_rc mm_buf_add_html(mm_buf *b, const char *s);  /* & < > " ' */
-mm_rc mm_buf_add_csv(mm_buf *b, const char *s);   /* quoted when needed, "" doubled */
+mm_rc mm_buf_add_html(mm_buf *b, const char *s);     /* & < > " ' */
+mm_rc mm_buf_add_csv(mm_buf *b, const char *s);      /* quoted when needed, "" doubled */
 mm_rc mm_buf_add_json_str(mm_buf *b, const char *s); /* with the surrounding quotes */
 
 #endif

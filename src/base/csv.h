@@ -28,8 +28,8 @@ typedef struct mm_csv {
     const char *s;
     size_t len;
     size_t pos;
-    long line, col;   /* position of s[pos] */
-    mm_buf store;     /* the current record's unquoted fields, NUL-separated */
+    long line, col; /* position of s[pos] */
+    mm_buf store;   /* the current record's unquoted fields, NUL-separated */
     size_t offs[MM_CSV_MAX_FIELDS];
     mm_csv_field fields[MM_CSV_MAX_FIELDS];
     size_t nfields;

@@ -192,11 +192,8 @@ static const struct {
     const char *name;
     mm_date start;
 } eras[] = {
-    {"令和", {2019, 5, 1}},
-    {"平成", {1989, 1, 8}},
-    {"昭和", {1926, 12, 25}},
-    {"大正", {1912, 7, 30}},
-    {"明治", {1873, 1, 1}}, /* Gregorian calendar adopted in 明治6年 */
+    {"令和", {2019, 5, 1}},  {"平成", {1989, 1, 8}}, {"昭和", {1926, 12, 25}},
+    {"大正", {1912, 7, 30}}, {"明治", {1873, 1, 1}}, /* Gregorian calendar adopted in 明治6年 */
 };
 
 mm_rc mm_date_era(const mm_date *d, const char **era, int *year)

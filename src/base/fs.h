@@ -13,8 +13,7 @@
 mm_rc mm_file_read(const char *path, size_t max, char **data, size_t *len, mm_error *err);
 
 /* Writes data to path atomically with the given mode (e.g. 0644, 0600). */
-mm_rc mm_file_write_atomic(const char *path, const void *data, size_t len, int mode,
-                           mm_error *err);
+mm_rc mm_file_write_atomic(const char *path, const void *data, size_t len, int mode, mm_error *err);
 
 /* Creates a directory (and parents) with mode; an existing directory is fine. */
 mm_rc mm_mkdir_p(const char *path, int mode, mm_error *err);

@@ -8,6 +8,8 @@
 
 #include "text_int.h"
 
+/* one row per character, as generated */
+// clang-format off
 const struct mm_lookalike mm_lookalikes[] = {
     {0x2E9F, 0x6BCD}, /* ⺟ -> 母 */
     {0x2EF3, 0x9F9F}, /* ⻳ -> 龟 */
@@ -686,4 +688,5 @@ const struct mm_lookalike mm_lookalikes[] = {
     {0xFAD8, 0x9F43}, /* 齃 -> 齃 */
     {0xFAD9, 0x9F8E}, /* 龎 -> 龎 */
 };
+// clang-format on
 const size_t mm_lookalikes_len = sizeof(mm_lookalikes) / sizeof(mm_lookalikes[0]);

@@ -155,8 +155,7 @@ char *mm_text_normalize(const char *s)
     while (i < len) {
         size_t start = i;
         uint32_t c, std;
-        if (mm_utf8_next(s, len, &i, &c) && c >= 0x2E80 && mm_text_is_lookalike(c, &std) &&
-            std) {
+        if (mm_utf8_next(s, len, &i, &c) && c >= 0x2E80 && mm_text_is_lookalike(c, &std) && std) {
             char enc[5];
             mm_utf8_put(std, enc);
             size_t n = strlen(enc);
@@ -278,8 +277,7 @@ mm_rc mm_text_to_utf8(const char *in, size_t len, mm_encoding enc, char **out, s
     return MM_OK;
 }
 
-mm_rc mm_text_utf8_to_cp932(const char *in, size_t len, char **out, size_t *outlen,
-                            mm_error *err)
+mm_rc mm_text_utf8_to_cp932(const char *in, size_t len, char **out, size_t *outlen, mm_error *err)
 {
     size_t bad = 0;
     long line, col;

@@ -49,7 +49,6 @@ mm_rc mm_text_to_utf8(const char *in, size_t len, mm_encoding enc, char **out, s
                       mm_error *err);
 
 /* UTF-8 to CP932. A character CP932 cannot hold gives MM_ERR_INVALID naming it. */
-mm_rc mm_text_utf8_to_cp932(const char *in, size_t len, char **out, size_t *outlen,
-                            mm_error *err);
+mm_rc mm_text_utf8_to_cp932(const char *in, size_t len, char **out, size_t *outlen, mm_error *err);
 
 #endif

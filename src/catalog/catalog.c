@@ -201,8 +201,8 @@ static mm_rc check_text(vctx *v, const char *s)
                         "%s: 互換文字 %s (U+%04X) は使えません。%s%s%s (look-alike character "
                         "U+%04X; write the standard character%s%s)",
                         where, badc, cp, std ? "標準の文字「" : "標準の文字を使ってください",
-                        std ? stdc : "", std ? "」を使ってください" : "", cp,
-                        std ? " " : "", std ? stdc : "");
+                        std ? stdc : "", std ? "」を使ってください" : "", cp, std ? " " : "",
+                        std ? stdc : "");
 }
 
 static mm_rc get_string(vctx *v, json_t *obj, const char *key, int required, char **out)
@@ -215,8 +215,8 @@ static mm_rc get_string(vctx *v, json_t *obj, const char *key, int required, cha
     if (!j) {
         pop(v);
         if (required)
-            return fail(v, "必須の項目 \"%s\" がありません (missing required string \"%s\")",
-                        key, key);
+            return fail(v, "必須の項目 \"%s\" がありません (missing required string \"%s\")", key,
+                        key);
         return MM_OK;
     }
     if (!json_is_string(j))
@@ -279,8 +279,7 @@ out:
     return rc;
 }
 
-static mm_rc get_intlist(vctx *v, json_t *obj, const char *key, long min, long max,
-                         mm_intlist *out)
+static mm_rc get_intlist(vctx *v, json_t *obj, const char *key, long min, long max, mm_intlist *out)
 {
     json_t *j = json_object_get(obj, key), *e;
     size_t i;
@@ -296,8 +295,8 @@ static mm_rc get_intlist(vctx *v, json_t *obj, const char *key, long min, long m
     {
         push_index(v, (long)i);
         if (!json_is_integer(e) || json_integer_value(e) < min || json_integer_value(e) > max)
-            rc = fail(v, "%ld から %ld の整数が必要です (expected an integer from %ld to %ld)",
-                      min, max, min, max);
+            rc = fail(v, "%ld から %ld の整数が必要です (expected an integer from %ld to %ld)", min,
+                      max, min, max);
         for (size_t k = 0; rc == MM_OK && k < out->n; k++)
             if (out->v[k] == json_integer_value(e))
                 rc = fail(v, "重複しています (duplicate number %d)", out->v[k]);
@@ -534,12 +533,12 @@ out:
     return rc;
 }
 
-static const char *const known_root_keys[] = {
-    "schema", "version", "sheet", "title", "sheet_title", "source", "note", "chapters",
-    "sections", "items"};
+static const char *const known_root_keys[] = {"schema",      "version", "sheet", "title",
+                                              "sheet_title", "source",  "note",  "chapters",
+                                              "sections",    "items"};
 static const char *const known_item_keys[] = {
-    "id", "label", "section", "scopes", "text", "source", "origin", "guidance", "chapters",
-    "gmis", "deadline", "deadline_label", "uncertain", "draft_ref"};
+    "id",       "label",    "section", "scopes",   "text",           "source",    "origin",
+    "guidance", "chapters", "gmis",    "deadline", "deadline_label", "uncertain", "draft_ref"};
 
 static mm_rc check_keys(vctx *v, json_t *obj, const char *const *known, size_t n)
 {
@@ -555,8 +554,7 @@ static mm_rc check_keys(vctx *v, json_t *obj, const char *const *known, size_t n
         if (i == n) {
             mm_rc rc;
             push_key(v, key);
-            rc = fail(v, "不明な項目 \"%s\" です (unknown field; see docs/catalog-format.md)",
-                      key);
+            rc = fail(v, "不明な項目 \"%s\" です (unknown field; see docs/catalog-format.md)", key);
             pop(v);
             return rc;
         }
@@ -642,8 +640,7 @@ mm_rc mm_sheet_load_buffer(const char *name, const char *text, size_t len, mm_sh
     json_array_foreach(items, i, e)
     {
         push_index(&v, (long)i);
-        rc = json_is_object(e) ? check_keys(&v, e, known_item_keys,
-                                            MM_ARRAY_LEN(known_item_keys))
+        rc = json_is_object(e) ? check_keys(&v, e, known_item_keys, MM_ARRAY_LEN(known_item_keys))
                                : MM_OK;
         if (rc == MM_OK)
             rc = load_item(&v, sh, e, &sh->items[sh->nitems]);

@@ -27,8 +27,8 @@ typedef enum {
     MM_SHEET_VENDOR,       /* 事業者確認用 */
 } mm_sheet_kind;
 
-const char *mm_scope_name(mm_scope s);     /* "all", "server", "pc", "network" */
-const char *mm_scope_label(mm_scope s);    /* "全般", "サーバ", "端末PC", "ネットワーク機器" */
+const char *mm_scope_name(mm_scope s); /* "all", "server", "pc", "network" */
+const char *mm_scope_label(mm_scope s); /* "全般", "サーバ", "端末PC", "ネットワーク機器" */
 const char *mm_scope_label_en(mm_scope s); /* "General", "Servers", "PCs", "Network devices" */
 /* Heading of the group an item sits under on the official sheet ("サーバについて"). */
 const char *mm_scope_group(mm_scope s);
@@ -49,14 +49,14 @@ typedef struct mm_intlist {
 } mm_intlist;
 
 typedef struct mm_item {
-    char *id;       /* ASCII "2-10", used on the command line and in the store */
-    char *label;    /* as printed: "2-⑩" */
-    int section;    /* sections[].no */
+    char *id;    /* ASCII "2-10", used on the command line and in the store */
+    char *label; /* as printed: "2-⑩" */
+    int section; /* sections[].no */
     mm_scope scopes[MM_SCOPE_COUNT];
     size_t nscopes; /* >= 1; MM_SCOPE_ALL stands alone */
     char *text;     /* official wording */
     char *source;
-    int draft;      /* 1 when from the 2023 draft (printed with 「案」) */
+    int draft; /* 1 when from the 2023 draft (printed with 「案」) */
     char *draft_ref;
     mm_strlist guidance_ja;
     mm_strlist guidance_en;

@@ -42,7 +42,7 @@ typedef struct mm_ws {
     char db_path[4096];
     char conf_path[4096];
     char actor[256];
-    int default_version; /* from config, else the newest in the catalog */
+    int default_version;     /* from config, else the newest in the catalog */
     int unused_account_days; /* [evaluate] unused_account_days, default 90 */
     mm_store *st;
     mm_catalog *cat;

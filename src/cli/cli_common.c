@@ -167,12 +167,13 @@ mm_rc mm_ws_open(const mm_globals *g, mm_ws *ws, mm_error *err)
         mm_path_join(ws->conf_path, sizeof(ws->conf_path), dir, MM_WS_CONF) != MM_OK)
         return mm_error_set(err, MM_ERR_INVALID, dir, 0, 0, "path too long");
     if (!mm_file_exists(ws->db_path))
-        return mm_error_set(err, MM_ERR_NOTFOUND, dir, 0, 0,
-                            "ワークスペースがありません: %s がありません。`mamori init DIR` で作るか、"
-                            "--dir か MAMORI_DIR で指定してください (no Mamori workspace here: "
-                            "%s is missing; create one with `mamori init DIR`, or point --dir or "
-                            "MAMORI_DIR at it)",
-                            MM_WS_DB, MM_WS_DB);
+        return mm_error_set(
+            err, MM_ERR_NOTFOUND, dir, 0, 0,
+            "ワークスペースがありません: %s がありません。`mamori init DIR` で作るか、"
+            "--dir か MAMORI_DIR で指定してください (no Mamori workspace here: "
+            "%s is missing; create one with `mamori init DIR`, or point --dir or "
+            "MAMORI_DIR at it)",
+            MM_WS_DB, MM_WS_DB);
     if (mm_file_exists(ws->conf_path)) {
         r = ini_parse(ws->conf_path, conf_handler, &c);
         if (r != 0)

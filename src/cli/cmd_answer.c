@@ -30,10 +30,10 @@ static int parse_date_opt(const char *cmd, const char *opt, const char *s, mm_da
 int mm_cmd_answer(const mm_globals *g, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"date", required_argument, NULL, 'd'},    {"target-date", required_argument, NULL, 't'},
-        {"round", required_argument, NULL, 'r'},   {"scope", required_argument, NULL, 's'},
-        {"note", required_argument, NULL, 'n'},    {"version", required_argument, NULL, 'v'},
-        {"sheet", required_argument, NULL, 'S'},   {"vendor", required_argument, NULL, 'V'},
+        {"date", required_argument, NULL, 'd'},     {"target-date", required_argument, NULL, 't'},
+        {"round", required_argument, NULL, 'r'},    {"scope", required_argument, NULL, 's'},
+        {"note", required_argument, NULL, 'n'},     {"version", required_argument, NULL, 'v'},
+        {"sheet", required_argument, NULL, 'S'},    {"vendor", required_argument, NULL, 'V'},
         {"answerer", required_argument, NULL, 'a'}, {0}};
     mm_answer a;
     mm_error err;

@@ -83,8 +83,9 @@ static void report_text(mm_buf *b, const mm_report_set *set, const mm_report *r,
     const char *group = NULL;
 
     mm_buf_addf(b, "%s — %s\n", r->title, r->sheet_label);
-    mm_buf_addf(b, "施設: %s  %s  基準日: %s\n", set->facility.name[0] ? set->facility.name : "(未設定)",
-                set->fy_label, set->generated);
+    mm_buf_addf(b, "施設: %s  %s  基準日: %s\n",
+                set->facility.name[0] ? set->facility.name : "(未設定)", set->fy_label,
+                set->generated);
     for (size_t i = 0; i < r->nrows; i++) {
         const mm_report_row *row = &r->rows[i];
         const mm_item *it = row->item;
@@ -137,11 +138,13 @@ static void report_text(mm_buf *b, const mm_report_set *set, const mm_report *r,
 
 int mm_cmd_checklist(const mm_globals *g, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"version", required_argument, NULL, 'v'}, {"sheet", required_argument, NULL, 'S'},
-        {"vendor", required_argument, NULL, 'V'},  {"json", no_argument, NULL, 'j'},
-        {"guidance", no_argument, NULL, 'g'},      {"lang", required_argument, NULL, 'l'},
-        {0}};
+    static const struct option opts[] = {{"version", required_argument, NULL, 'v'},
+                                         {"sheet", required_argument, NULL, 'S'},
+                                         {"vendor", required_argument, NULL, 'V'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"guidance", no_argument, NULL, 'g'},
+                                         {"lang", required_argument, NULL, 'l'},
+                                         {0}};
     mm_sheet_kind sheet = MM_SHEET_HOSPITAL;
     const char *vendor = NULL;
     int version = 0, json = 0, guidance = 0, en = 0, c, code = MM_EXIT_OK, shown = 0;

@@ -53,8 +53,8 @@ int mm_cmd_evaluate(const mm_globals *g, int argc, char **argv)
             continue;
         v = mm_item_verdict(&open, ev->item, &fails);
         if (json)
-            printf("%s{\"item\":\"%s\",\"verdict\":\"%s\",\"failures\":%d}", i ? "," : "",
-                   ev->item, mm_verdict_name(v), fails);
+            printf("%s{\"item\":\"%s\",\"verdict\":\"%s\",\"failures\":%d}", i ? "," : "", ev->item,
+                   mm_verdict_name(v), fails);
         else
             printf("  %-5s %-8s %s%s\n", ev->item, mm_verdict_label(v), ev->what_ja,
                    fails ? "" : "");
@@ -92,8 +92,7 @@ static void print_refs(const char *refs)
         if (file && *file)
             printf("        証拠: %s:%lld (%s)\n", file, (long long)line, label ? label : "");
         else
-            printf("        証拠: %s #%lld (%s)\n",
-                   json_string_value(json_object_get(r, "table")),
+            printf("        証拠: %s #%lld (%s)\n", json_string_value(json_object_get(r, "table")),
                    (long long)json_integer_value(json_object_get(r, "id")), label ? label : "");
     }
     json_decref(arr);

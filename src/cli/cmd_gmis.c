@@ -9,9 +9,8 @@
 
 int mm_cmd_gmis(const mm_globals *g, int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"version", required_argument, NULL, 'v'},
-                                         {0}};
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'}, {"version", required_argument, NULL, 'v'}, {0}};
     int json = 0, version = 0, c, code = MM_EXIT_OK;
     mm_gmis_result r;
     mm_error err;
@@ -61,8 +60,8 @@ int mm_cmd_gmis(const mm_globals *g, int argc, char **argv)
             mm_buf_adds(&b, "}}");
         } else {
             mm_buf_addf(&b, "Q%-2d %s\n    → %s%s%s\n      根拠: %s\n", q->no, q->question,
-                        mm_gmis_value_label(q->value), q->text ? ": " : "",
-                        q->text ? q->text : "", q->basis_ja);
+                        mm_gmis_value_label(q->value), q->text ? ": " : "", q->text ? q->text : "",
+                        q->basis_ja);
         }
     }
     if (json)

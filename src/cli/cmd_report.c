@@ -8,12 +8,10 @@
 
 int mm_cmd_report(const mm_globals *g, int argc, char **argv)
 {
-    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"encoding", required_argument, NULL, 'e'},
-                                         {"version", required_argument, NULL, 'v'},
-                                         {"vendor", required_argument, NULL, 'V'},
-                                         {0}};
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'f'},   {"output", required_argument, NULL, 'o'},
+        {"encoding", required_argument, NULL, 'e'}, {"version", required_argument, NULL, 'v'},
+        {"vendor", required_argument, NULL, 'V'},   {0}};
     mm_report_opts ro = {MM_REPORT_XLSX, MM_ENC_UTF8};
     const char *out = NULL, *vendor = NULL;
     int have_format = 0, have_enc = 0, version = 0, c, code = MM_EXIT_OK;

@@ -86,11 +86,13 @@ static void facility_print(const mm_facility *f, int json)
 
 int mm_cmd_facility(const mm_globals *g, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"name", required_argument, NULL, 'n'},   {"kind", required_argument, NULL, 'k'},
-        {"beds", required_argument, NULL, 'b'},   {"prefecture", required_argument, NULL, 'p'},
-        {"manager", required_argument, NULL, 'm'}, {"json", no_argument, NULL, 'j'},
-        {0}};
+    static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
+                                         {"kind", required_argument, NULL, 'k'},
+                                         {"beds", required_argument, NULL, 'b'},
+                                         {"prefecture", required_argument, NULL, 'p'},
+                                         {"manager", required_argument, NULL, 'm'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {0}};
     const char *name = NULL, *kind = NULL, *beds = NULL, *pref = NULL, *manager = NULL;
     int json = 0, c, code = MM_EXIT_OK;
     mm_error err;

@@ -41,7 +41,8 @@ const mm_command mm_commands[] = {
      "                     [--answerer NAME]\n"
      "\n"
      "ITEM は 2-10 または 2-⑩ の形式。yes=はい, no=いいえ, na=該当なし。\n"
-     "--date は確認日。「いいえ」には同じ年度内（4月〜3月）の対応目標日 --target-date が必要です。\n"
+     "--date は確認日。「いいえ」には同じ年度内（4月〜3月）の対応目標日 --target-date "
+     "が必要です。\n"
      "2-⑫ のように対象が複数ある項目は --scope server か --scope pc を指定します。\n"
      "Answers are never overwritten: each is a new entry in the history and the audit trail.\n"},
     {"answers", mm_cmd_answers, "回答の取込・書出・履歴 / import, export, history",
@@ -57,7 +58,8 @@ const mm_command mm_commands[] = {
      "usage: mamori report checklist --format xlsx|pdf|html|csv -o FILE\n"
      "                               [--encoding utf8|cp932] [--version 2025] [--vendor NAME]\n"
      "\n"
-     "チェックリストを公式様式のレイアウトで書き出します（医療機関確認用と事業者ごとの事業者確認用）。\n"
+     "チェックリストを公式様式のレイアウトで書き出します（医療機関確認用と事業者ごとの事業者確認用"
+     "）。\n"
      "CSV は既定で BOM 付き UTF-8、--encoding cp932 で Shift_JIS。\n"},
     {"gmis", mm_cmd_gmis, "G-MIS 調査の回答案 / G-MIS survey answers from the data",
      "usage: mamori gmis [--version 2025] [--json]\n"
@@ -117,11 +119,14 @@ const mm_command mm_commands[] = {
      "       mamori services unneeded --host NAME [--date YYYY-MM-DD] [--role server|pc] [--json]\n"
      "       mamori import services [--host NAME] [--taken YYYY-MM-DD] FILE... [--dry-run]\n"
      "\n"
-     "2-⑫: 更新の前後でサービス一覧を比べ、追加・削除・変更（状態・スタートアップの種類）を示します。\n"
+     "2-⑫: "
+     "更新の前後でサービス一覧を比べ、追加・削除・変更（状態・スタートアップの種類）を示します。\n"
      "既定では最新の2つのスナップショットを比べます。unneeded は稼働中の不要なサービス候補を\n"
-     "data/services/unneeded.json（ワークスペースの unneeded-services.json で追加・置換）から示します。\n"
+     "data/services/unneeded.json（ワークスペースの unneeded-services.json "
+     "で追加・置換）から示します。\n"
      "diff compares two snapshots of a host (default: the two newest): added, removed, changed.\n"
-     "Snapshots come from Get-Service CSV, systemctl output or the collectors (collectors/README.md).\n"},
+     "Snapshots come from Get-Service CSV, systemctl output or the collectors "
+     "(collectors/README.md).\n"},
     {"demo", mm_cmd_demo, "デモ病院を作る / build the demo hospital",
      "usage: mamori demo [--dir DIR] [--no-serve] [--listen ADDR:PORT] [--force]\n"
      "\n"
@@ -159,28 +164,35 @@ const mm_command mm_commands[] = {
      "       mamori logs prune [--dry-run]\n"
      "       mamori logs report vpn --month YYYY-MM [--format html|csv] [-o FILE]\n"
      "\n"
-     "2-⑪: アクセスログを改ざんできない形で保管し（zstd 圧縮、BLAKE2b のハッシュ連鎖、Ed25519 署名）、\n"
+     "2-⑪: アクセスログを改ざんできない形で保管し（zstd 圧縮、BLAKE2b のハッシュ連鎖、Ed25519 "
+     "署名）、\n"
      "検索・検証します。解析できない行も原文のまま保存して数えます（捨てません）。\n"
      "F: syslog, rfc5424, rfc3164, sshd, fortigate, windows-json, emr-csv, auto, ivanti,\n"
      "evtx（Windows .evtx ファイル）. FILE - は標準入力。\n"
      "取込のたびに検知ルール（data/rules/*.json）を適用し、`mamori alerts` で一覧します。\n"
-     "keygen は検証鍵（公開鍵）を FILE に書き出します。このPCの外に保管し verify --key で使います。\n"
-     "report vpn は月ごとの VPN アクセスログ監査（利用者ごとの接続回数・接続元・許可リスト外・失敗）。\n"
+     "keygen は検証鍵（公開鍵）を FILE に書き出します。このPCの外に保管し verify --key "
+     "で使います。\n"
+     "report vpn は月ごとの VPN "
+     "アクセスログ監査（利用者ごとの接続回数・接続元・許可リスト外・失敗）。\n"
      "T: YYYY-MM-DD（その日の 0 時、JST）または ISO-8601。--kind: logon, logon-failure, logoff,\n"
      "vpn-up, vpn-down, account-created, account-disabled, account-locked, group-member-added,\n"
      "admin-created, record-access, other, unparsed …\n"
      "Settings: mamori.conf [logs] retention_years (5), zstd_level (3), block_events (4096),\n"
-     "segment_events (1048576), tz_offset_minutes (540), capacity_alarm_days (90), recent_days (7),\n"
+     "segment_events (1048576), tz_offset_minutes (540), capacity_alarm_days (90), recent_days "
+     "(7),\n"
      "review_days (31), alert_review_days (7).\n"
      "verify exits 5 and names the segment and block when anything was changed or removed.\n"},
     {"alerts", mm_cmd_alerts, "ログの検知結果 / alerts raised by the log rules",
      "usage: mamori alerts [list] [--open] [--severity S] [--rule RULE] [--limit N] [--json]\n"
      "       mamori alerts review ID... --note TEXT\n"
      "\n"
-     "総当たり・失敗後の成功・許可リスト外の接続元・無効アカウントや退職者のログオン・業務時間外の\n"
-     "リモートアクセス・管理者の追加を、原因となったログ（事象番号と原文）とともに新しい順に表示します。\n"
+     "総当たり・失敗後の成功・許可リスト外の接続元・無効アカウントや退職者のログオン・業務時間外の"
+     "\n"
+     "リモートアクセス・管理者の追加を、原因となったログ（事象番号と原文）とともに新しい順に表示し"
+     "ます。\n"
      "--open は未確認のものだけ、--severity S はその重大度以上（low, medium, high, critical）。\n"
-     "review は検知を確認したことを、確認した人・日時・内容（--note）とともに記録します（監査記録にも\n"
+     "review "
+     "は検知を確認したことを、確認した人・日時・内容（--note）とともに記録します（監査記録にも\n"
      "残ります）。チェックリスト 2-⑪ の「定期的な確認」の証拠になり、評価では high・critical の\n"
      "検知が [logs] alert_review_days（7日）を過ぎても未確認だと不適合になります。\n"
      "Lists alerts newest first with the log lines behind them; `review` records who looked at an\n"
@@ -192,11 +204,14 @@ const mm_command mm_commands[] = {
      "                      [--device NAME] [--max-seconds N] [--max-events N]\n"
      "                      [--commit-seconds N]\n"
      "\n"
-     "syslog を UDP・TCP（改行区切り・RFC 6587 のオクテット数え）・TLS（RFC 5425）・RELP（受領確認\n"
+     "syslog を UDP・TCP（改行区切り・RFC 6587 のオクテット数え）・TLS（RFC "
+     "5425）・RELP（受領確認\n"
      "付き）で受け、--follow のファイルは追記を読み続け（ローテーションと切り詰めに追従）、取込と\n"
      "同じ流れで保管・検知します（前面で動作、Ctrl-C で停止）。受けたものはまずジャーナル\n"
-     "（logs/journal）に書き、RELP の受領確認はその後に返します。強制終了しても次の起動で再生します。\n"
-     "TCP は受け切れないとき読みを止めて送信側を待たせ、UDP の取りこぼしは `logs stats` の欠落に出ます。\n"
+     "（logs/journal）に書き、RELP "
+     "の受領確認はその後に返します。強制終了しても次の起動で再生します。\n"
+     "TCP は受け切れないとき読みを止めて送信側を待たせ、UDP の取りこぼしは `logs stats` "
+     "の欠落に出ます。\n"
      "Runs in the foreground until Ctrl-C (or --max-seconds / --max-events). Every message is\n"
      "written to the journal before it is processed or acknowledged; a killed collector replays\n"
      "it at the next start. Sealed every --commit-seconds (default 60). `mamori serve` runs the\n"
@@ -216,9 +231,10 @@ const mm_command *mm_cli_find(const char *name)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Mamori (守り) %s — 医療機関のサイバーセキュリティ対策チェックリストを証拠で満たす\n\n"
-               "usage: mamori [--dir DIR] [--as NAME] COMMAND [ARGS]\n\n"
-               "commands:\n",
+    fprintf(f,
+            "Mamori (守り) %s — 医療機関のサイバーセキュリティ対策チェックリストを証拠で満たす\n\n"
+            "usage: mamori [--dir DIR] [--as NAME] COMMAND [ARGS]\n\n"
+            "commands:\n",
             MM_VERSION);
     for (size_t i = 0; i < mm_commands_len; i++)
         fprintf(f, "  %-10s %s\n", mm_commands[i].name, mm_commands[i].summary);
@@ -264,7 +280,8 @@ int main(int argc, char **argv)
     }
     cmd = mm_cli_find(argv[i]);
     if (!cmd) {
-        fprintf(stderr, "mamori: '%s' はコマンドではありません (unknown command; see mamori --help)\n",
+        fprintf(stderr,
+                "mamori: '%s' はコマンドではありません (unknown command; see mamori --help)\n",
                 argv[i]);
         return MM_EXIT_USAGE;
     }

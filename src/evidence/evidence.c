@@ -8,9 +8,8 @@
 #include "date.h"
 #include "evidence.h"
 
-mm_rc mm_evidence_import_begin(mm_store *st, const char *kind, const char *file,
-                               const void *data, size_t len, const char *actor,
-                               long *import_id, mm_error *err)
+mm_rc mm_evidence_import_begin(mm_store *st, const char *kind, const char *file, const void *data,
+                               size_t len, const char *actor, long *import_id, mm_error *err)
 {
     unsigned char digest[crypto_hash_sha256_BYTES];
     char hex[crypto_hash_sha256_BYTES * 2 + 1], now[21], entity[64];
@@ -47,8 +46,7 @@ mm_rc mm_evidence_import_begin(mm_store *st, const char *kind, const char *file,
     mm_buf_add_json_str(&after, file);
     mm_buf_addf(&after, ",\"sha256\":\"%s\"}", hex);
     snprintf(entity, sizeof(entity), "import:%ld", *import_id);
-    rc = mm_audit_append(st, actor, "evidence.import", entity, NULL, mm_buf_str(&after), NULL,
-                         err);
+    rc = mm_audit_append(st, actor, "evidence.import", entity, NULL, mm_buf_str(&after), NULL, err);
     mm_buf_release(&after);
     return rc;
 }

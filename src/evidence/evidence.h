@@ -21,9 +21,8 @@
  * imported as `kind` with `rows` rows, and writes the audit entry "evidence.import".
  * OUT: *import_id, to store in each imported row's import_id.
  */
-mm_rc mm_evidence_import_begin(mm_store *st, const char *kind, const char *file,
-                               const void *data, size_t len, const char *actor,
-                               long *import_id, mm_error *err);
+mm_rc mm_evidence_import_begin(mm_store *st, const char *kind, const char *file, const void *data,
+                               size_t len, const char *actor, long *import_id, mm_error *err);
 
 /* Sets the row count of an import once the rows are in (same transaction). */
 mm_rc mm_evidence_import_finish(mm_store *st, long import_id, long rows, mm_error *err);

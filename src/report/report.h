@@ -1,11 +1,11 @@
 /*
  * Checklist reports in the official sheet layout: per item its number, section, wording and
- * target (全般 / サーバ / 端末PC / ネットワーク機器), the 1回目 and 2回目 checks (はい/いいえ/該当なし
- * and 確認日), the 対応目標日 for いいえ, and notes; one sheet for 医療機関確認用 and one per
- * vendor for 事業者確認用; a summary block. The hospital sheet also shows, per row, the machine's
- * verdict from the evaluators' open findings and where it contradicts the answer, and every
- * format ends with the evidence appendix 証拠（評価結果） listing those findings. Written as XLSX,
- * PDF, printable HTML and CSV.
+ * target (全般 / サーバ / 端末PC / ネットワーク機器), the 1回目 and 2回目 checks
+ * (はい/いいえ/該当なし and 確認日), the 対応目標日 for いいえ, and notes; one sheet for
+ * 医療機関確認用 and one per vendor for 事業者確認用; a summary block. The hospital sheet also
+ * shows, per row, the machine's verdict from the evaluators' open findings and where it contradicts
+ * the answer, and every format ends with the evidence appendix 証拠（評価結果） listing those
+ * findings. Written as XLSX, PDF, printable HTML and CSV.
  *
  * The model (mm_report_set) is built once from the catalog and the store and then handed to
  * each format writer, so every format shows the same facts. Formats are a table of writers
@@ -28,11 +28,11 @@
 
 /* One answer cell of a row: a round's check. */
 typedef struct mm_report_check {
-    int answered;          /* 0: not answered yet */
+    int answered; /* 0: not answered yet */
     mm_answer_value value;
-    mm_date checked;       /* 確認日 */
+    mm_date checked; /* 確認日 */
     int has_target;
-    mm_date target;        /* 対応目標日 (いいえ only) */
+    mm_date target; /* 対応目標日 (いいえ only) */
     char answerer[256];
 } mm_report_check;
 
@@ -55,17 +55,17 @@ typedef struct mm_report_row {
 typedef struct mm_report_deadline {
     const mm_item *item;
     mm_date date;
-    long days_left;  /* from today; negative when passed */
-    int met;         /* the latest answer for the item is はい */
+    long days_left; /* from today; negative when passed */
+    int met;        /* the latest answer for the item is はい */
 } mm_report_deadline;
 
 typedef struct mm_report_summary {
-    int rows;            /* printed rows (items × scopes) */
-    int answered;        /* rows with at least one round answered */
-    int yes, no, na;     /* counts of each rows's latest answer */
-    int overdue;         /* いいえ rows whose 対応目標日 has passed */
-    int targets_open;    /* いいえ rows with a 対応目標日 still ahead */
-    int conflicts;       /* rows whose answer the evidence contradicts */
+    int rows;         /* printed rows (items × scopes) */
+    int answered;     /* rows with at least one round answered */
+    int yes, no, na;  /* counts of each rows's latest answer */
+    int overdue;      /* いいえ rows whose 対応目標日 has passed */
+    int targets_open; /* いいえ rows with a 対応目標日 still ahead */
+    int conflicts;    /* rows whose answer the evidence contradicts */
     mm_report_deadline deadlines[8];
     int ndeadlines;
 } mm_report_summary;
@@ -73,8 +73,8 @@ typedef struct mm_report_summary {
 /* One sheet of the report: the hospital's, or one vendor's. */
 typedef struct mm_report {
     const mm_sheet *sheet;
-    char vendor[256];     /* "" for 医療機関確認用 */
-    char title[512];      /* "令和7年度版 医療機関におけるサイバーセキュリティ対策チェックリスト" */
+    char vendor[256]; /* "" for 医療機関確認用 */
+    char title[512]; /* "令和7年度版 医療機関におけるサイバーセキュリティ対策チェックリスト" */
     char sheet_label[512]; /* "医療機関確認用" or "事業者確認用（A社）" */
     mm_report_row *rows;
     size_t nrows;
@@ -84,11 +84,11 @@ typedef struct mm_report {
 
 typedef struct mm_report_set {
     mm_facility facility;
-    char fy_label[32];    /* "令和7年度" */
+    char fy_label[32]; /* "令和7年度" */
     int version;
-    mm_date today;        /* the date the report is as of */
-    char generated[11];   /* today as YYYY/MM/DD */
-    mm_report *reports;   /* [0] is the hospital sheet, then one per vendor (name order) */
+    mm_date today;      /* the date the report is as of */
+    char generated[11]; /* today as YYYY/MM/DD */
+    mm_report *reports; /* [0] is the hospital sheet, then one per vendor (name order) */
     size_t nreports;
     mm_finding_list findings; /* open findings of the evaluators: the evidence appendix */
     int vendor_only; /* one vendor's sheet alone: no hospital sheet, no findings, no appendix */
@@ -99,8 +99,8 @@ typedef struct mm_report_set {
  * once per vendor that exists in the store (if the catalog has a vendor sheet of that
  * version). only_vendor, when not NULL, restricts the vendor sheets to that one. OUT: *out.
  */
-mm_rc mm_report_set_build(mm_store *st, const mm_catalog *cat, int version,
-                          const char *only_vendor, mm_report_set **out, mm_error *err);
+mm_rc mm_report_set_build(mm_store *st, const mm_catalog *cat, int version, const char *only_vendor,
+                          mm_report_set **out, mm_error *err);
 /*
  * The set a vendor may be given: only that vendor's 事業者確認用 sheet (reports[0]), without
  * the hospital sheet, other vendors or the evaluators' findings; the writers leave out the
@@ -134,7 +134,8 @@ mm_rc mm_report_write_csv(const mm_report_set *set, mm_encoding enc, const char 
                           mm_error *err);
 
 /* Display helpers shared by the writers. */
-const char *mm_report_check_value(const mm_report_check *c); /* "はい" / "いいえ" / "該当なし" / "" */
+const char *
+mm_report_check_value(const mm_report_check *c); /* "はい" / "いいえ" / "該当なし" / "" */
 void mm_report_check_date(const mm_report_check *c, char out[11]); /* YYYY/MM/DD or "" */
 void mm_report_check_target(const mm_report_check *c, char out[11]);
 

@@ -28,8 +28,8 @@ mm_rc mm_store_exec(mm_store *st, const char *sql, mm_error *err)
     char *msg = NULL;
 
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        mm_error_set(err, MM_ERR_IO, st->path, 0, 0,
-                     "データベースエラー (store error: %s)", msg ? msg : "unknown");
+        mm_error_set(err, MM_ERR_IO, st->path, 0, 0, "データベースエラー (store error: %s)",
+                     msg ? msg : "unknown");
         sqlite3_free(msg);
         return MM_ERR_IO;
     }
@@ -287,8 +287,9 @@ mm_rc mm_store_meta_set(mm_store *st, const char *key, const char *value, mm_err
 {
     sqlite3_stmt *s = NULL;
     mm_rc rc = mm_store_prepare(
-        st, "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
-            "excluded.value",
+        st,
+        "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+        "excluded.value",
         &s, err);
 
     if (rc != MM_OK)

@@ -3,7 +3,7 @@
 #define MM_STORE_INT_H
 
 struct mm_migration {
-    int version;     /* 1, 2, 3 … in order, never reused */
+    int version;      /* 1, 2, 3 … in order, never reused */
     const char *name; /* what it does, stored with the version */
     const char *sql;
 };
