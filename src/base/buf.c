@@ -2,6 +2,7 @@
  * The bounded growable buffer and its escaping appenders (HTML, CSV, JSON strings).
  */
 #include "buf.h"
+#include "text.h"
 
 void mm_buf_init(mm_buf *b, size_t max)
 {
@@ -165,10 +166,22 @@ mm_rc mm_buf_add_json_str(mm_buf *b, const char *s)
         case '\r': rc = mm_buf_adds(b, "\\r"); break;
         case '\t': rc = mm_buf_adds(b, "\\t"); break;
         default:
-            if (c < 0x20)
+            if (c < 0x20) {
                 rc = mm_buf_addf(b, "\\u%04x", c);
-            else
+            } else if (c < 0x80) {
                 rc = mm_buf_addc(b, (char)c);
+            } else {
+                /* a valid sequence as it is; an invalid byte (a log line in Shift_JIS, garbage)
+                 * becomes U+FFFD so the output stays valid JSON */
+                size_t len = strnlen(s, 4), i = 0;
+                uint32_t cp;
+                if (mm_utf8_next(s, len, &i, &cp)) {
+                    rc = mm_buf_add(b, s, i);
+                    s += i - 1;
+                } else {
+                    rc = mm_buf_adds(b, "\\ufffd");
+                }
+            }
         }
     }
     if (rc == MM_OK)

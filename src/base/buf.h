@@ -38,8 +38,9 @@ const char *mm_buf_str(const mm_buf *b);
 char *mm_buf_detach(mm_buf *b, size_t *len);
 
 /* Escaping appenders for the output formats. */
-mm_rc mm_buf_add_html(mm_buf *b, const char *s);     /* & < > " ' */
-mm_rc mm_buf_add_csv(mm_buf *b, const char *s);      /* quoted when needed, "" doubled */
-mm_rc mm_buf_add_json_str(mm_buf *b, const char *s); /* with the surrounding quotes */
+mm_rc mm_buf_add_html(mm_buf *b, const char *s); /* & < > " ' */
+mm_rc mm_buf_add_csv(mm_buf *b, const char *s);  /* quoted when needed, "" doubled */
+mm_rc mm_buf_add_json_str(
+    mm_buf *b, const char *s); /* with the surrounding quotes; invalid UTF-8 bytes become \ufffd */
 
 #endif

@@ -218,6 +218,11 @@ static void test_buf_escaping(void **state)
         {2, "\x01\x1f", "\"\\u0001\\u001f\""},
         {2, "利用者 ⑩", "\"利用者 ⑩\""},
         {2, "</script>", "\"</script>\""},
+        /* invalid UTF-8 (a Shift_JIS log line, a cut sequence, an overlong) stays valid JSON */
+        {2, "\x83\x8d\x83O", "\"\\ufffd\\ufffd\\ufffdO\""},
+        {2, "cut \xe3\x81", "\"cut \\ufffd\\ufffd\""},
+        {2, "\xc0\xafx", "\"\\ufffd\\ufffdx\""},
+        {2, "ok ✓ \xff", "\"ok ✓ \\ufffd\""},
     };
 
     (void)state;
