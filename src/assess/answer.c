@@ -419,7 +419,8 @@ mm_rc mm_vendor_find(mm_store *st, const char *name, long *id, mm_error *err)
     if (r == SQLITE_ROW)
         *id = (long)sqlite3_column_int64(s, 0);
     else if (r == SQLITE_DONE)
-        rc = MM_ERR_NOTFOUND;
+        rc = mm_error_set(err, MM_ERR_NOTFOUND, NULL, 0, 0,
+                          "事業者「%s」は登録されていません (no such vendor: %s)", name, name);
     else
         rc = mm_store_error(st, err, "reading vendors");
     sqlite3_finalize(s);
