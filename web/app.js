@@ -538,10 +538,10 @@ const VIEWS = {
       ${d.alerts.length ? `<form id="review-form"><div class="table-wrap"><table><thead><tr>${canReview ? "<th></th>" : ""}<th>#</th><th>${esc(t("severity"))}</th><th>${esc(t("at"))}</th><th>${esc(t("alert"))}</th><th>${esc(t("review"))}</th></tr></thead><tbody>
       ${d.alerts.map((a) => `<tr>${canReview ? `<td>${a.reviewed ? "" : `<input type="checkbox" name="alert" value="${a.id}" aria-label="${esc(t("select_alert", { id: a.id }))}">`}</td>` : ""}
         <td class="nowrap">${a.id}</td><td class="nowrap ${a.severity === "critical" || a.severity === "high" ? "overdue" : ""}">${esc(t("sev_" + a.severity))}</td>
-        <td class="nowrap">${esc(a.first_at)}</td>
+        <td class="nowrap">${esc(jst(a.first_at))}</td>
         <td><strong>${esc(lang === "en" ? a.title_en : a.title_ja)}</strong><br>${esc(lang === "en" ? a.detail_en : a.detail_ja)}
           ${(a.events || []).filter((e) => e.raw).length ? `<details><summary>${esc(t("evidence"))}</summary><pre class="raw">${(a.events || []).filter((e) => e.raw).map((e) => esc(e.raw)).join("\n")}</pre></details>` : ""}</td>
-        <td>${a.reviewed ? `${esc(t("reviewed_by", { at: a.reviewed.at, by: a.reviewed.by }))}<br>${esc(a.reviewed.note)}` : `<span class="overdue">${esc(t("not_reviewed"))}</span>`}</td></tr>`).join("")}
+        <td>${a.reviewed ? `${esc(t("reviewed_by", { at: jst(a.reviewed.at), by: a.reviewed.by }))}<br>${esc(a.reviewed.note)}` : `<span class="overdue">${esc(t("not_reviewed"))}</span>`}</td></tr>`).join("")}
       </tbody></table></div>
       ${canReview ? `<p><label for="review-note">${esc(t("review_note"))}</label><br><textarea id="review-note" rows="2" cols="60" maxlength="2000" required></textarea></p>
         <p><button type="submit" class="primary">${esc(t("review_selected"))}</button></p>` : ""}</form>` : `<p>${esc(t("no_alerts"))}</p>`}`;
@@ -638,6 +638,13 @@ const VIEWS = {
       </tbody></table></div>`;
   },
 };
+
+/* A stored UTC time ("2025-11-20T18:12:00Z") as shown to users: JST, "2025-11-21 03:12". */
+function jst(iso) {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso || "";
+  return new Date(ms + 9 * 3600 * 1000).toISOString().slice(0, 16).replace("T", " ");
+}
 
 function today() {
   const d = new Date(Date.now() + 9 * 3600 * 1000); // JST
