@@ -178,12 +178,12 @@ static void kmap_free(kmap *m)
  * a jump back in time. */
 static void ring_push(kstate *s, int cap, int64_t t, uint64_t seq, int64_t window)
 {
-    if (s->n > 0 && t < s->ring[(s->head - 1 + cap) % cap].t - window) {
+    if (s->n > 0 && t < s->ring[s->head > 0 ? s->head - 1 : cap - 1].t - window) {
         s->n = 0;
         s->head = 0;
     }
     s->ring[s->head] = (ev_ref){t, seq};
-    s->head = (s->head + 1) % cap;
+    s->head = s->head + 1 < cap ? s->head + 1 : 0; /* no division on the hot path */
     if (s->n < cap)
         s->n++;
 }
@@ -199,10 +199,11 @@ static ev_ref ring_oldest(const kstate *s, int cap)
  * over the order of arrival. */
 static void ring_span(const kstate *s, int cap, int64_t *lo, int64_t *hi)
 {
+    int at = s->head - s->n < 0 ? s->head - s->n + cap : s->head - s->n; /* the oldest */
     *lo = INT64_MAX;
     *hi = INT64_MIN;
-    for (int i = 0; i < s->n; i++) {
-        int64_t t = s->ring[(s->head - s->n + i + cap) % cap].t;
+    for (int i = 0; i < s->n; i++, at = at + 1 < cap ? at + 1 : 0) {
+        int64_t t = s->ring[at].t;
         if (t < *lo)
             *lo = t;
         if (t > *hi)
@@ -673,11 +674,14 @@ static void event_calendar(mm_rules *R, rule *r, const mm_event *ev)
             off = 1;
     if (!off)
         return;
-    mm_time_format(ev->time_ms, R->tz_off_min, when, sizeof(when));
     if (r->cooldown_ms > 0) { /* one alert per user per cooldown; later ones are counted in */
         kstate *s;
-        snprintf(subject, sizeof(subject), "%.*s", (int)ev->f[MM_EVF_USER].n, ev->f[MM_EVF_USER].p);
-        if ((s = kmap_get(&r->state, subject, strlen(subject), 1, &r->untracked)) != NULL) {
+        size_t un =
+            ev->f[MM_EVF_USER].n < sizeof(subject) - 1 ? ev->f[MM_EVF_USER].n : sizeof(subject) - 1;
+        un = un ? strnlen(ev->f[MM_EVF_USER].p, un) : 0; /* the key stops at a NUL byte */
+        memcpy(subject, ev->f[MM_EVF_USER].p, un);
+        subject[un] = '\0';
+        if ((s = kmap_get(&r->state, subject, un, 1, &r->untracked)) != NULL) {
             if (s->last_alert != INT64_MIN && ev->time_ms - s->last_alert < r->cooldown_ms) {
                 alert *prev = key_alert(R, r, s);
                 if (prev) { /* later events of the same stretch: their numbers only */
@@ -691,6 +695,8 @@ static void event_calendar(mm_rules *R, rule *r, const mm_event *ev)
             s->alert_idx = R->nalerts; /* the alert made just below */
         }
     }
+    /* formatted only for an alert: most events after hours fall into a held one */
+    mm_time_format(ev->time_ms, R->tz_off_min, when, sizeof(when));
     snprintf(subject, sizeof(subject), "user:%.*s@%s", (int)ev->f[MM_EVF_USER].n,
              ev->f[MM_EVF_USER].p, when);
     if (!(a = alert_new(R, r, subject, ev->time_ms)))

@@ -38,15 +38,6 @@ static void vec32_push(mm_vec32 *v, uint32_t x)
     v->v[v->n++] = x;
 }
 
-static void vec64_push(mm_vec64 *v, uint64_t x)
-{
-    if (v->n == v->cap) {
-        v->cap = v->cap ? v->cap * 2 : 256;
-        v->v = mm_xrealloc(v->v, v->cap * sizeof(*v->v));
-    }
-    v->v[v->n++] = x;
-}
-
 static void dict_init(mm_strdict *d)
 {
     memset(d, 0, sizeof(*d));
@@ -228,6 +219,24 @@ static inline int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
+/* Byte classes for tokenize: 0 = copied as is, 1 = a digit, 2 = a marker byte to escape. */
+static const uint8_t tok_class[256] = {
+    [MK_NUM] = 2, [MK_PAD] = 2, [MK_FIELD] = 2, [MK_ESC] = 2, ['0'] = 1, ['1'] = 1, ['2'] = 1,
+    ['3'] = 1,    ['4'] = 1,    ['5'] = 1,      ['6'] = 1,    ['7'] = 1, ['8'] = 1, ['9'] = 1,
+};
+
+/* Makes room for n more values in v. */
+static void vec64_reserve(mm_vec64 *v, size_t n)
+{
+    if (v->cap - v->n < n) {
+        size_t cap = v->cap ? v->cap : 256;
+        while (cap - v->n < n)
+            cap *= 2;
+        v->v = mm_xrealloc(v->v, cap * sizeof(*v->v));
+        v->cap = cap;
+    }
+}
+
 /*
  * Appends the markers for the text [p, p+n) to out and its numbers to vals; returns the
  * count of numbers. The caller reserved 2n bytes in out.
@@ -235,31 +244,43 @@ static inline int is_digit(char c)
 static uint32_t tokenize(mm_buf *out, mm_vec64 *vals, const char *p, size_t n)
 {
     uint8_t *o = (uint8_t *)out->data + out->len;
+    const uint8_t *s = (const uint8_t *)p;
+    uint64_t *val;
     uint32_t nums = 0;
     size_t i = 0;
+    vec64_reserve(vals, n); /* at most one number per byte */
+    val = vals->v + vals->n;
     while (i < n) {
-        unsigned char c = (unsigned char)p[i];
-        if (is_digit((char)c)) {
+        unsigned cls = tok_class[s[i]];
+        if (cls == 0) { /* a run of plain bytes: copied in one go */
+            size_t j = i + 1;
+            while (j < n && tok_class[s[j]] == 0)
+                j++;
+            memcpy(o, s + i, j - i);
+            o += j - i;
+            i = j;
+            continue;
+        }
+        if (cls == 1) {
             size_t j = i;
             uint64_t v = 0;
-            while (j < n && j - i < MAX_DIGITS && is_digit(p[j]))
-                v = v * 10 + (uint64_t)(p[j++] - '0');
-            if (c == '0' && j - i > 1) {
+            while (j < n && j - i < MAX_DIGITS && is_digit((char)s[j]))
+                v = v * 10 + (uint64_t)(s[j++] - '0');
+            if (s[i] == '0' && j - i > 1) {
                 *o++ = MK_PAD;
                 *o++ = (uint8_t)(j - i);
             } else {
                 *o++ = MK_NUM;
             }
-            vec64_push(vals, v);
+            *val++ = v;
             nums++;
             i = j;
             continue;
         }
-        if (c >= MK_NUM && c <= MK_ESC)
-            *o++ = MK_ESC;
-        *o++ = c;
-        i++;
+        *o++ = MK_ESC;
+        *o++ = s[i++];
     }
+    vals->n += nums;
     out->len = (size_t)(o - (uint8_t *)out->data);
     return nums;
 }

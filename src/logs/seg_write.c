@@ -27,8 +27,7 @@ typedef struct idx_entry {
  * each (entry, block) pair is one node, nodes come in block order. Bounded by the events. */
 typedef struct key_entry {
     uint64_t key;
-    uint32_t last_block; /* newest block noted */
-    uint32_t count;      /* blocks noted */
+    uint32_t count; /* blocks noted: counted from the nodes when the segment is sealed */
 } key_entry;
 
 typedef struct key_node {
@@ -57,8 +56,6 @@ static void keyset_node(keyset *s, uint32_t e, uint32_t block)
         s->nodes = mm_xrealloc(s->nodes, s->capnodes * sizeof(*s->nodes));
     }
     s->nodes[s->nnodes++] = (key_node){block, e};
-    s->v[e].last_block = block;
-    s->v[e].count++;
 }
 
 static size_t key_slot(uint64_t k, size_t cap)
@@ -73,11 +70,14 @@ static void keyset_add(keyset *s, uint64_t k, uint32_t block)
     if (2 * (s->n + 1) > s->cap) {
         size_t ncap = s->cap ? s->cap * 2 : 1024;
         key_slot_t *nt = mm_xcalloc(ncap, sizeof(*nt));
-        for (size_t j = 0; j < s->n; j++) {
-            size_t h = key_slot(s->v[j].key, ncap);
+        for (size_t j = 0; j < s->cap; j++) { /* the newest block stays with its key */
+            size_t h;
+            if (!s->table[j].e)
+                continue;
+            h = key_slot(s->table[j].key, ncap);
             while (nt[h].e)
                 h = (h + 1) & (ncap - 1);
-            nt[h] = (key_slot_t){s->v[j].key, (uint32_t)j + 1, s->v[j].last_block};
+            nt[h] = s->table[j];
         }
         free(s->table);
         s->table = nt;
@@ -99,7 +99,7 @@ static void keyset_add(keyset *s, uint64_t k, uint32_t block)
         s->capv = s->capv ? s->capv * 2 : 1024;
         s->v = mm_xrealloc(s->v, s->capv * sizeof(*s->v));
     }
-    s->v[s->n] = (key_entry){k, 0, 0};
+    s->v[s->n] = (key_entry){k, 0};
     s->table[i] = (key_slot_t){k, (uint32_t)s->n + 1, block};
     keyset_node(s, (uint32_t)s->n++, block);
 }
@@ -321,6 +321,10 @@ static mm_rc seal_open(mm_logw *w, mm_error *err)
     qsort(order, nk, sizeof(*order), key_cmp);
     {
         uint32_t acc = 0;
+        for (size_t i = 0; i < nk; i++) /* the node lists, counted here, not per event */
+            w->keys.v[i].count = 0;
+        for (size_t j = 0; j < w->keys.nnodes; j++)
+            w->keys.v[w->keys.nodes[j].entry].count++;
         for (size_t i = 0; i < nk; i++) {
             at[order[i]] = acc;
             acc += w->keys.v[order[i]].count;
