@@ -82,11 +82,22 @@ static void dict_grow(mm_strdict *d)
     d->cap = ncap;
 }
 
-/* A quick 64-bit hash for the dictionaries (8 bytes at a time, then a final mix). */
+/* A quick 64-bit hash for the dictionaries: 16 bytes at a time in two independent lanes (two
+ * multiply chains run side by side), then 8, then the tail, then a final mix. */
 static uint64_t dict_hash(const char *s, size_t n)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n, w;
-    while (n >= 8) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n, g = 0x2545F4914F6CDD1DULL, w, x;
+    while (n >= 16) {
+        memcpy(&w, s, 8);
+        memcpy(&x, s + 8, 8);
+        h = (h ^ (w * 0xFF51AFD7ED558CCDULL)) * 0xC4CEB9FE1A85EC53ULL;
+        g = (g ^ (x * 0xC4CEB9FE1A85EC53ULL)) * 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 29;
+        g ^= g >> 31;
+        s += 16;
+        n -= 16;
+    }
+    if (n >= 8) {
         memcpy(&w, s, 8);
         h = (h ^ (w * 0xFF51AFD7ED558CCDULL)) * 0xC4CEB9FE1A85EC53ULL;
         h ^= h >> 29;
@@ -95,7 +106,7 @@ static uint64_t dict_hash(const char *s, size_t n)
     }
     w = 0;
     memcpy(&w, s, n);
-    h = (h ^ (w * 0xFF51AFD7ED558CCDULL)) * 0xC4CEB9FE1A85EC53ULL;
+    h = (h ^ (w * 0xFF51AFD7ED558CCDULL) ^ (g * 0x9E3779B97F4A7C15ULL)) * 0xC4CEB9FE1A85EC53ULL;
     return h ^ (h >> 32);
 }
 
@@ -409,14 +420,11 @@ full: /* undo this event's partial columns; the block is still whole without it 
     return MM_ERR_INVALID;
 }
 
-static unsigned varint_len(uint64_t v)
+/* Bytes of v as a varint: 7 bits a byte, from the highest set bit (no loop). */
+static inline unsigned varint_len(uint64_t v)
 {
-    unsigned n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
+    unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1);
+    return (bits + 6) / 7;
 }
 
 /* Writes the numbers of one dictionary's entries column by column: for each entry id, for
