@@ -236,6 +236,19 @@ static const uint8_t tok_class[256] = {
     ['3'] = 1,    ['4'] = 1,    ['5'] = 1,      ['6'] = 1,    ['7'] = 1, ['8'] = 1, ['9'] = 1,
 };
 
+/* Nonzero when one of the 8 bytes in w is a digit or a marker byte (0x01..0x04). Each byte's
+ * low 7 bits y are compared by adding a constant that carries into bit 7 exactly when y
+ * reaches the bound (y + c stays below 0x100, so bytes never carry into each other); bytes
+ * with bit 7 set (UTF-8) are plain. */
+static inline uint64_t tok_special(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t y = w & (ones * 0x7F);
+    uint64_t digit = (y + ones * (0x80 - '0')) & ~(y + ones * (0x7F - '9'));
+    uint64_t mark = (y + ones * (0x80 - MK_NUM)) & ~(y + ones * (0x7F - MK_ESC));
+    return (digit | mark) & ~w & (ones * 0x80);
+}
+
 /* Makes room for n more values in v. */
 static void vec64_reserve(mm_vec64 *v, size_t n)
 {
@@ -265,6 +278,11 @@ static uint32_t tokenize(mm_buf *out, mm_vec64 *vals, const char *p, size_t n)
         unsigned cls = tok_class[s[i]];
         if (cls == 0) { /* a run of plain bytes: copied in one go */
             size_t j = i + 1;
+            for (uint64_t w; j + 8 <= n; j += 8) { /* 8 bytes at a time while all plain */
+                memcpy(&w, s + j, 8);
+                if (tok_special(w))
+                    break;
+            }
             while (j < n && tok_class[s[j]] == 0)
                 j++;
             memcpy(o, s + i, j - i);
@@ -437,6 +455,7 @@ static mm_rc put_columns(mm_buf *out, const mm_strdict *d, const mm_vec32 *users
     uint32_t *start = mm_xcalloc(nid + 1, sizeof(uint32_t));
     uint32_t *list = mm_xmalloc((nu ? nu : 1) * sizeof(uint32_t));
     uint32_t *base = mm_xmalloc((nu ? nu : 1) * sizeof(uint32_t));
+    uint64_t *cols = NULL;
     mm_rc rc = MM_OK;
     uint32_t acc = 0;
 
@@ -458,28 +477,37 @@ static mm_rc put_columns(mm_buf *out, const mm_strdict *d, const mm_vec32 *users
         rc = MM_ERR_INVALID;
         goto out;
     }
-    for (size_t t = 0; t < nid; t++)
-        for (uint32_t k = 0; k < d->nums.v[t]; k++) {
+    cols = mm_xmalloc((acc ? acc : 1) * sizeof(uint64_t));
+    for (size_t t = 0; t < nid; t++) {
+        uint32_t cnt = start[t + 1] - start[t], m = d->nums.v[t];
+        if (cnt == 0 || m == 0)
+            continue; /* an entry nobody uses (left by an event that did not fit) */
+        /* the users' numbers, transposed: column k is cols[k * cnt .. k * cnt + cnt) */
+        for (uint32_t j = 0; j < cnt; j++) {
+            const uint64_t *src = vals + base[list[start[t] + j]];
+            for (uint32_t k = 0; k < m; k++)
+                cols[(size_t)k * cnt + j] = src[k];
+        }
+        for (uint32_t k = 0; k < m; k++) {
+            const uint64_t *c = cols + (size_t)k * cnt;
             uint64_t prev = 0, plain = 0, delta = 0;
             int mode;
-            if (start[t] == start[t + 1])
-                continue; /* an entry nobody uses (left by an event that did not fit) */
-            for (uint32_t j = start[t]; j < start[t + 1]; j++) { /* which is smaller */
-                uint64_t v = vals[base[list[j]] + k];
-                plain += varint_len(v);
-                delta += varint_len(zigzag((int64_t)(v - prev)));
-                prev = v;
+            for (uint32_t j = 0; j < cnt; j++) { /* which is smaller */
+                plain += varint_len(c[j]);
+                delta += varint_len(zigzag((int64_t)(c[j] - prev)));
+                prev = c[j];
             }
             mode = delta < plain ? COL_DELTA : COL_PLAIN;
             out->data[out->len++] = (char)mode;
             prev = 0;
-            for (uint32_t j = start[t]; j < start[t + 1]; j++) {
-                uint64_t v = vals[base[list[j]] + k];
-                put_varint(out, mode == COL_DELTA ? zigzag((int64_t)(v - prev)) : v);
-                prev = v;
+            for (uint32_t j = 0; j < cnt; j++) {
+                put_varint(out, mode == COL_DELTA ? zigzag((int64_t)(c[j] - prev)) : c[j]);
+                prev = c[j];
             }
         }
+    }
 out:
+    free(cols);
     free(start);
     free(list);
     free(base);
