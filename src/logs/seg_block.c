@@ -138,6 +138,25 @@ static mm_rc dict_intern(mm_strdict *d, const char *s, size_t n, uint32_t nums, 
     return MM_OK;
 }
 
+/* dict_intern with a guess: when the entry guess (id + 1, 0 = none) holds exactly s, its id
+ * without hashing; else the dictionary's, and *guess becomes it. */
+static mm_rc dict_intern_guess(mm_strdict *d, uint32_t *guess, const char *s, size_t n,
+                               uint32_t nums, uint32_t *id)
+{
+    mm_rc rc;
+    if (*guess) {
+        uint32_t k = *guess - 1;
+        if (d->len.v[k] == n && memcmp(d->text.data + d->off.v[k], s, n) == 0) {
+            *id = k;
+            return MM_OK;
+        }
+    }
+    rc = dict_intern(d, s, n, nums, id);
+    if (rc == MM_OK)
+        *guess = *id + 1;
+    return rc;
+}
+
 void mm_blockb_init(mm_blockb *b)
 {
     memset(b, 0, sizeof(*b));
@@ -179,6 +198,8 @@ void mm_blockb_reset(mm_blockb *b)
     dict_reset(&b->tdict);
     dict_reset(&b->sdict);
     b->ev_tpl.n = b->tvals.n = b->occ_shape.n = b->svals.n = 0;
+    memset(b->last_shape, 0, sizeof(b->last_shape)); /* the dictionaries are empty again */
+    memset(b->last_tpl, 0, sizeof(b->last_tpl));
     b->total_raw = 0;
     b->n = 0;
     b->prev_t = 0;
@@ -223,11 +244,6 @@ static inline void put_varint(mm_buf *b, uint64_t v)
     }
     *p++ = (uint8_t)v;
     b->len = (size_t)(p - (uint8_t *)b->data);
-}
-
-static inline int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
 }
 
 /* Byte classes for tokenize: 0 = copied as is, 1 = a digit, 2 = a marker byte to escape. */
@@ -276,25 +292,26 @@ static uint32_t tokenize(mm_buf *out, mm_vec64 *vals, const char *p, size_t n)
     val = vals->v + vals->n;
     while (i < n) {
         unsigned cls = tok_class[s[i]];
-        if (cls == 0) { /* a run of plain bytes: copied in one go */
-            size_t j = i + 1;
-            for (uint64_t w; j + 8 <= n; j += 8) { /* 8 bytes at a time while all plain */
-                memcpy(&w, s + j, 8);
+        if (cls == 0) { /* a run of plain bytes, copied 8 at a time while all 8 are plain */
+            *o++ = s[i++];
+            for (uint64_t w; i + 8 <= n; i += 8, o += 8) {
+                memcpy(&w, s + i, 8);
                 if (tok_special(w))
                     break;
+                memcpy(o, &w, 8);
             }
-            while (j < n && tok_class[s[j]] == 0)
-                j++;
-            memcpy(o, s + i, j - i);
-            o += j - i;
-            i = j;
+            while (i < n && tok_class[s[i]] == 0)
+                *o++ = s[i++];
             continue;
         }
         if (cls == 1) {
-            size_t j = i;
+            size_t j = i, lim = n - i > MAX_DIGITS ? i + MAX_DIGITS : n;
             uint64_t v = 0;
-            while (j < n && j - i < MAX_DIGITS && is_digit((char)s[j]))
-                v = v * 10 + (uint64_t)(s[j++] - '0');
+            unsigned dg;
+            while (j < lim && (dg = (unsigned)s[j] - '0') < 10) {
+                v = v * 10 + dg;
+                j++;
+            }
             if (s[i] == '0' && j - i > 1) {
                 *o++ = MK_PAD;
                 *o++ = (uint8_t)(j - i);
@@ -383,7 +400,10 @@ mm_rc mm_blockb_add(mm_blockb *b, const mm_event *ev)
         pos = off + ev->f[f].n;
     }
     tnums += tokenize(&b->line, &b->tvals, raw.p + pos, raw.n - pos);
-    if (dict_intern(&b->tdict, b->line.data, b->line.len, tnums, &id) != MM_OK)
+    if (dict_intern_guess(
+            &b->tdict,
+            &b->last_tpl[((unsigned)ev->kind * 31u + ev->format) & (MM_ARRAY_LEN(b->last_tpl) - 1)],
+            b->line.data, b->line.len, tnums, &id) != MM_OK)
         goto full;
     put_varint(&b->tpls, id);
     vec32_push(&b->ev_tpl, id);
@@ -403,7 +423,8 @@ mm_rc mm_blockb_add(mm_blockb *b, const mm_event *ev)
             if (!reserve(&b->shape, 2 * (size_t)v.n + 16))
                 goto full;
             snums = tokenize(&b->shape, &b->svals, v.p, v.n);
-            if (dict_intern(&b->sdict, b->shape.data, b->shape.len, snums, &sid) != MM_OK)
+            if (dict_intern_guess(&b->sdict, &b->last_shape[f], b->shape.data, b->shape.len, snums,
+                                  &sid) != MM_OK)
                 goto full;
             put_varint(&b->sids[f], sid);
             vec32_push(&b->occ_shape, sid);
