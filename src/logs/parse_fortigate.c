@@ -63,7 +63,7 @@ static const struct {
 static int key_slot(const char *k, size_t n)
 {
     for (size_t i = 0; i < MM_ARRAY_LEN(keys); i++)
-        if (keys[i].len == n && memcmp(keys[i].key, k, n) == 0)
+        if (keys[i].len == n && keys[i].key[0] == k[0] && memcmp(keys[i].key, k, n) == 0)
             return keys[i].slot;
     return -1;
 }

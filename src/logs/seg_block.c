@@ -216,8 +216,8 @@ static int64_t unzigzag(uint64_t v)
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-/* Makes room for n more bytes (within max); 0 when the buffer would exceed its max. */
-static int reserve(mm_buf *b, size_t n)
+/* reserve when the buffer must grow (or cannot). */
+static int reserve_grow(mm_buf *b, size_t n)
 {
     size_t need = b->len + n + 1;
     if (need - 1 > b->max)
@@ -232,6 +232,14 @@ static int reserve(mm_buf *b, size_t n)
         b->cap = cap;
     }
     return 1;
+}
+
+/* Makes room for n more bytes (within max); 0 when the buffer would exceed its max. */
+static inline int reserve(mm_buf *b, size_t n)
+{
+    if (b->len + n < b->cap && b->len + n <= b->max) /* the usual case: room already */
+        return 1;
+    return reserve_grow(b, n);
 }
 
 /* Appends a varint; the caller reserved 10 bytes. */
