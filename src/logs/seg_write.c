@@ -224,14 +224,26 @@ static mm_rc seg_start(mm_logw *w, mm_error *err)
     return MM_OK;
 }
 
-/* Notes the event's user and source in the account index, under the block being filled. */
-static void note_keys(mm_logw *w, const mm_event *ev)
+/* The event's user and source keys for the account index (0 for an empty field), with their
+ * hash slots fetched into the cache while the block codec works on the event. */
+static void keys_of(const mm_logw *w, const mm_event *ev, uint64_t k[2])
+{
+    k[0] = ev->f[MM_EVF_USER].n ? mm_bloom_key('u', ev->f[MM_EVF_USER].p, ev->f[MM_EVF_USER].n) : 0;
+    k[1] = ev->f[MM_EVF_SRC].n ? mm_bloom_key('s', ev->f[MM_EVF_SRC].p, ev->f[MM_EVF_SRC].n) : 0;
+    if (w->keys.table)
+        for (int i = 0; i < 2; i++)
+            __builtin_prefetch(&w->keys.table[key_slot(k[i], w->keys.cap)], 1);
+}
+
+/* Notes the event's user and source (keys_of) in the account index, under the block being
+ * filled. */
+static void note_keys(mm_logw *w, const mm_event *ev, const uint64_t k[2])
 {
     uint32_t block = (uint32_t)w->nidx;
     if (ev->f[MM_EVF_USER].n)
-        keyset_add(&w->keys, mm_bloom_key('u', ev->f[MM_EVF_USER].p, ev->f[MM_EVF_USER].n), block);
+        keyset_add(&w->keys, k[0], block);
     if (ev->f[MM_EVF_SRC].n)
-        keyset_add(&w->keys, mm_bloom_key('s', ev->f[MM_EVF_SRC].p, ev->f[MM_EVF_SRC].n), block);
+        keyset_add(&w->keys, k[1], block);
 }
 
 static void idx_add(mm_logw *w, uint64_t off, uint32_t n, int64_t tmin, int64_t tmax)
@@ -531,8 +543,11 @@ static mm_rc recover_open(mm_logw *w, uint64_t n, mm_buf *notices, mm_error *err
             free(evs);
             break;
         }
-        for (size_t i = 0; i < nev; i++)
-            note_keys(w, &evs[i]);
+        for (size_t i = 0; i < nev; i++) {
+            uint64_t k[2];
+            keys_of(w, &evs[i], k);
+            note_keys(w, &evs[i], k);
+        }
         free(evs);
         memcpy(w->chain, hash, 32);
         idx_add(w, pos, cnt, (int64_t)mm_get_u64(h + 24), (int64_t)mm_get_u64(h + 32));
@@ -742,6 +757,7 @@ fail:
 mm_rc mm_logw_append(mm_logw *w, mm_event *ev, mm_error *err)
 {
     mm_rc rc;
+    uint64_t keys[2];
     /* Blocks and segments are written before an event is accepted, not after: when the disk
      * is full the event is refused (the caller counts it) and nothing accepted is lost. */
     if (w->fd >= 0 && w->seg_events + w->bb.n >= (uint64_t)w->conf.segment_events) {
@@ -755,10 +771,11 @@ mm_rc mm_logw_append(mm_logw *w, mm_event *ev, mm_error *err)
         (rc = flush_block(w, err)) != MM_OK)
         return rc;
     ev->seq = w->next_seq;
+    keys_of(w, ev, keys);
     if ((rc = mm_blockb_add(&w->bb, ev)) != MM_OK)
         return mm_error_set(err, rc, w->dir, 0, 0, "event too large for a block");
     w->next_seq++;
-    note_keys(w, ev);
+    note_keys(w, ev, keys);
     return MM_OK;
 }
 
