@@ -467,11 +467,17 @@ full: /* undo this event's partial columns; the block is still whole without it 
     return MM_ERR_INVALID;
 }
 
-/* Bytes of v as a varint: 7 bits a byte, from the highest set bit (no loop). */
+/* Bytes of a varint by the number of significant bits (1..64): 7 bits a byte. */
+static const uint8_t varint_bytes[65] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3,  3,
+    4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6,  7,
+    7, 7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 10,
+};
+
+/* Bytes of v as a varint, from the highest set bit (no loop, no division). */
 static inline unsigned varint_len(uint64_t v)
 {
-    unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1);
-    return (bits + 6) / 7;
+    return varint_bytes[64 - __builtin_clzll(v | 1)];
 }
 
 /* Writes the numbers of one dictionary's entries column by column: for each entry id, for
