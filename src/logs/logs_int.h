@@ -132,6 +132,10 @@ typedef struct mm_blockb {
     mm_vec64 tvals;     /* template numbers, event after event */
     mm_vec32 occ_shape; /* per slot occurrence (event order, then field order): shape id */
     mm_vec64 svals;     /* shape numbers, occurrence after occurrence */
+    /* the last id interned, + 1 (0 = none), tried before the dictionaries' hash tables: per
+     * field for shapes, per kind and parser for templates (lines come in runs of alike) */
+    uint32_t last_shape[MM_EVF_RAW];
+    uint32_t last_tpl[64];
     uint64_t total_raw;
     uint32_t n;
     int64_t prev_t, tmin, tmax;

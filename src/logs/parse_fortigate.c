@@ -63,7 +63,7 @@ static const struct {
 static int key_slot(const char *k, size_t n)
 {
     for (size_t i = 0; i < MM_ARRAY_LEN(keys); i++)
-        if (keys[i].len == n && memcmp(keys[i].key, k, n) == 0)
+        if (keys[i].len == n && keys[i].key[0] == k[0] && memcmp(keys[i].key, k, n) == 0)
             return keys[i].slot;
     return -1;
 }
@@ -137,8 +137,13 @@ mm_rc mm_parse_fortigate(mm_parse_ctx *c, const char *line, size_t len, mm_event
         char buf[40];
         int64_t ms;
         int off = tz_minutes(v[K_TZ], c->tz_off_min);
-        snprintf(buf, sizeof(buf), "%.10sT%.8s", v[K_DATE].p, v[K_TIME].p);
-        if (mm_time_parse_iso(buf, strlen(buf), off, &ms) == MM_OK)
+        /* "dateTtime" (at most 10 and 8 bytes, to a NUL), put together without printf */
+        size_t dn = strnlen(v[K_DATE].p, 10), tn = strnlen(v[K_TIME].p, 8);
+        memcpy(buf, v[K_DATE].p, dn);
+        buf[dn] = 'T';
+        memcpy(buf + dn + 1, v[K_TIME].p, tn);
+        buf[dn + 1 + tn] = '\0';
+        if (mm_time_parse_iso(buf, dn + 1 + tn, off, &ms) == MM_OK)
             ev->time_ms = ms;
     }
 

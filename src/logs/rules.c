@@ -36,17 +36,20 @@ typedef struct alert {
     int nev;
 } alert;
 
-/* Per-key state: a ring of recent events and the time of the last alert. */
+/* Per-key state: a ring of recent events and the time of the last alert. One cache line
+ * (64 bytes, the table is aligned to 64): a lookup of a short key reads one line. */
 typedef struct kstate {
     uint64_t hash;
-    size_t keylen;
-    char kbuf[40]; /* short keys live here, next to the hash (no pointer chase on lookup) */
-    char *key;     /* kbuf, or a heap copy of a longer key */
+    char *key; /* kbuf, or a heap copy of a longer key */
     ev_ref *ring;
-    int head, n;
     int64_t last_alert;
-    size_t alert_idx; /* index in mm_rules.alerts of the last alert for this key */
+    uint32_t alert_idx; /* index in mm_rules.alerts of the last alert for this key */
+    uint32_t keylen;
+    int head, n;
+    char kbuf[16]; /* short keys (an IPv4 address, most logins) live here, next to the hash */
 } kstate;
+
+_Static_assert(sizeof(kstate) == 64, "kstate is one cache line");
 
 typedef struct kmap {
     kstate *v;
@@ -117,6 +120,16 @@ struct mm_rules {
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
+/* A zeroed table of n states, aligned to a cache line when the allocator can. */
+static kstate *kstate_table(size_t n)
+{
+    kstate *v = aligned_alloc(64, n * sizeof(kstate));
+    if (!v)
+        return mm_xcalloc(n, sizeof(kstate));
+    memset(v, 0, n * sizeof(kstate));
+    return v;
+}
+
 static kstate *kmap_get(kmap *m, const char *key, size_t kn, int ring, uint64_t *untracked)
 {
     uint64_t h = mm_hash64(key, kn, 7);
@@ -129,7 +142,7 @@ static kstate *kmap_get(kmap *m, const char *key, size_t kn, int ring, uint64_t 
             return NULL;
         }
         ncap = m->cap ? m->cap * 2 : 256;
-        nv = mm_xcalloc(ncap, sizeof(*nv));
+        nv = kstate_table(ncap);
         for (size_t j = 0; j < m->cap; j++)
             if (m->v[j].key) {
                 size_t p = (size_t)(m->v[j].hash & (ncap - 1));
@@ -154,7 +167,7 @@ static kstate *kmap_get(kmap *m, const char *key, size_t kn, int ring, uint64_t 
     memcpy(m->v[i].key, key, kn);
     m->v[i].key[kn] = '\0';
     m->v[i].hash = h;
-    m->v[i].keylen = kn;
+    m->v[i].keylen = (uint32_t)kn;
     m->v[i].ring = mm_xcalloc((size_t)(ring > 0 ? ring : 1), sizeof(ev_ref));
     m->v[i].last_alert = INT64_MIN;
     m->n++;
@@ -178,12 +191,12 @@ static void kmap_free(kmap *m)
  * a jump back in time. */
 static void ring_push(kstate *s, int cap, int64_t t, uint64_t seq, int64_t window)
 {
-    if (s->n > 0 && t < s->ring[(s->head - 1 + cap) % cap].t - window) {
+    if (s->n > 0 && t < s->ring[s->head > 0 ? s->head - 1 : cap - 1].t - window) {
         s->n = 0;
         s->head = 0;
     }
     s->ring[s->head] = (ev_ref){t, seq};
-    s->head = (s->head + 1) % cap;
+    s->head = s->head + 1 < cap ? s->head + 1 : 0; /* no division on the hot path */
     if (s->n < cap)
         s->n++;
 }
@@ -199,10 +212,11 @@ static ev_ref ring_oldest(const kstate *s, int cap)
  * over the order of arrival. */
 static void ring_span(const kstate *s, int cap, int64_t *lo, int64_t *hi)
 {
+    int at = s->head - s->n < 0 ? s->head - s->n + cap : s->head - s->n; /* the oldest */
     *lo = INT64_MAX;
     *hi = INT64_MIN;
-    for (int i = 0; i < s->n; i++) {
-        int64_t t = s->ring[(s->head - s->n + i + cap) % cap].t;
+    for (int i = 0; i < s->n; i++, at = at + 1 < cap ? at + 1 : 0) {
+        int64_t t = s->ring[at].t;
         if (t < *lo)
             *lo = t;
         if (t > *hi)
@@ -323,6 +337,11 @@ static void event_threshold(mm_rules *R, rule *r, const mm_event *ev)
     if (s->n < r->count)
         return;
     o = ring_oldest(s, r->count);
+    /* the ring holds this event and the oldest: when those two are already further apart
+     * than the window, so is the span (saves the scan of the whole ring) */
+    if ((ev->time_ms >= o.t ? (uint64_t)ev->time_ms - (uint64_t)o.t
+                            : (uint64_t)o.t - (uint64_t)ev->time_ms) > (uint64_t)r->window_ms)
+        return;
     {
         int64_t lo, hi;
         ring_span(s, r->count, &lo, &hi);
@@ -366,7 +385,7 @@ static void event_threshold(mm_rules *R, rule *r, const mm_event *ev)
             a->raws[last][n] = '\0';
         }
         s->last_alert = ev->time_ms;
-        s->alert_idx = R->nalerts - 1;
+        s->alert_idx = (uint32_t)(R->nalerts - 1);
     }
 }
 
@@ -407,8 +426,9 @@ static void event_saf(mm_rules *R, rule *r, const mm_event *ev)
         return;
     /* only failures before this success and within the window count; a success older than
      * the failures (out-of-order input) neither alerts nor clears them */
-    for (int i = 0; i < s->n; i++) {
-        int64_t t = s->ring[(s->head - s->n + i + r->count) % r->count].t;
+    for (int i = 0, at = s->head - s->n < 0 ? s->head - s->n + r->count : s->head - s->n; i < s->n;
+         i++, at = at + 1 < r->count ? at + 1 : 0) {
+        int64_t t = s->ring[at].t;
         if (t > ev->time_ms)
             later++;
         else if (ev->time_ms - t <= r->window_ms) {
@@ -673,11 +693,14 @@ static void event_calendar(mm_rules *R, rule *r, const mm_event *ev)
             off = 1;
     if (!off)
         return;
-    mm_time_format(ev->time_ms, R->tz_off_min, when, sizeof(when));
     if (r->cooldown_ms > 0) { /* one alert per user per cooldown; later ones are counted in */
         kstate *s;
-        snprintf(subject, sizeof(subject), "%.*s", (int)ev->f[MM_EVF_USER].n, ev->f[MM_EVF_USER].p);
-        if ((s = kmap_get(&r->state, subject, strlen(subject), 1, &r->untracked)) != NULL) {
+        size_t un =
+            ev->f[MM_EVF_USER].n < sizeof(subject) - 1 ? ev->f[MM_EVF_USER].n : sizeof(subject) - 1;
+        un = un ? strnlen(ev->f[MM_EVF_USER].p, un) : 0; /* the key stops at a NUL byte */
+        memcpy(subject, ev->f[MM_EVF_USER].p, un);
+        subject[un] = '\0';
+        if ((s = kmap_get(&r->state, subject, un, 1, &r->untracked)) != NULL) {
             if (s->last_alert != INT64_MIN && ev->time_ms - s->last_alert < r->cooldown_ms) {
                 alert *prev = key_alert(R, r, s);
                 if (prev) { /* later events of the same stretch: their numbers only */
@@ -688,9 +711,11 @@ static void event_calendar(mm_rules *R, rule *r, const mm_event *ev)
                 return;
             }
             s->last_alert = ev->time_ms;
-            s->alert_idx = R->nalerts; /* the alert made just below */
+            s->alert_idx = (uint32_t)R->nalerts; /* the alert made just below */
         }
     }
+    /* formatted only for an alert: most events after hours fall into a held one */
+    mm_time_format(ev->time_ms, R->tz_off_min, when, sizeof(when));
     snprintf(subject, sizeof(subject), "user:%.*s@%s", (int)ev->f[MM_EVF_USER].n,
              ev->f[MM_EVF_USER].p, when);
     if (!(a = alert_new(R, r, subject, ev->time_ms)))

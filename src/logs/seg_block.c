@@ -38,15 +38,6 @@ static void vec32_push(mm_vec32 *v, uint32_t x)
     v->v[v->n++] = x;
 }
 
-static void vec64_push(mm_vec64 *v, uint64_t x)
-{
-    if (v->n == v->cap) {
-        v->cap = v->cap ? v->cap * 2 : 256;
-        v->v = mm_xrealloc(v->v, v->cap * sizeof(*v->v));
-    }
-    v->v[v->n++] = x;
-}
-
 static void dict_init(mm_strdict *d)
 {
     memset(d, 0, sizeof(*d));
@@ -91,11 +82,22 @@ static void dict_grow(mm_strdict *d)
     d->cap = ncap;
 }
 
-/* A quick 64-bit hash for the dictionaries (8 bytes at a time, then a final mix). */
+/* A quick 64-bit hash for the dictionaries: 16 bytes at a time in two independent lanes (two
+ * multiply chains run side by side), then 8, then the tail, then a final mix. */
 static uint64_t dict_hash(const char *s, size_t n)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n, w;
-    while (n >= 8) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n, g = 0x2545F4914F6CDD1DULL, w, x;
+    while (n >= 16) {
+        memcpy(&w, s, 8);
+        memcpy(&x, s + 8, 8);
+        h = (h ^ (w * 0xFF51AFD7ED558CCDULL)) * 0xC4CEB9FE1A85EC53ULL;
+        g = (g ^ (x * 0xC4CEB9FE1A85EC53ULL)) * 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 29;
+        g ^= g >> 31;
+        s += 16;
+        n -= 16;
+    }
+    if (n >= 8) {
         memcpy(&w, s, 8);
         h = (h ^ (w * 0xFF51AFD7ED558CCDULL)) * 0xC4CEB9FE1A85EC53ULL;
         h ^= h >> 29;
@@ -104,7 +106,7 @@ static uint64_t dict_hash(const char *s, size_t n)
     }
     w = 0;
     memcpy(&w, s, n);
-    h = (h ^ (w * 0xFF51AFD7ED558CCDULL)) * 0xC4CEB9FE1A85EC53ULL;
+    h = (h ^ (w * 0xFF51AFD7ED558CCDULL) ^ (g * 0x9E3779B97F4A7C15ULL)) * 0xC4CEB9FE1A85EC53ULL;
     return h ^ (h >> 32);
 }
 
@@ -134,6 +136,25 @@ static mm_rc dict_intern(mm_strdict *d, const char *s, size_t n, uint32_t nums, 
     d->slots[i] = *id + 1;
     d->hashes[i] = h;
     return MM_OK;
+}
+
+/* dict_intern with a guess: when the entry guess (id + 1, 0 = none) holds exactly s, its id
+ * without hashing; else the dictionary's, and *guess becomes it. */
+static mm_rc dict_intern_guess(mm_strdict *d, uint32_t *guess, const char *s, size_t n,
+                               uint32_t nums, uint32_t *id)
+{
+    mm_rc rc;
+    if (*guess) {
+        uint32_t k = *guess - 1;
+        if (d->len.v[k] == n && memcmp(d->text.data + d->off.v[k], s, n) == 0) {
+            *id = k;
+            return MM_OK;
+        }
+    }
+    rc = dict_intern(d, s, n, nums, id);
+    if (rc == MM_OK)
+        *guess = *id + 1;
+    return rc;
 }
 
 void mm_blockb_init(mm_blockb *b)
@@ -177,6 +198,8 @@ void mm_blockb_reset(mm_blockb *b)
     dict_reset(&b->tdict);
     dict_reset(&b->sdict);
     b->ev_tpl.n = b->tvals.n = b->occ_shape.n = b->svals.n = 0;
+    memset(b->last_shape, 0, sizeof(b->last_shape)); /* the dictionaries are empty again */
+    memset(b->last_tpl, 0, sizeof(b->last_tpl));
     b->total_raw = 0;
     b->n = 0;
     b->prev_t = 0;
@@ -193,8 +216,8 @@ static int64_t unzigzag(uint64_t v)
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-/* Makes room for n more bytes (within max); 0 when the buffer would exceed its max. */
-static int reserve(mm_buf *b, size_t n)
+/* reserve when the buffer must grow (or cannot). */
+static int reserve_grow(mm_buf *b, size_t n)
 {
     size_t need = b->len + n + 1;
     if (need - 1 > b->max)
@@ -211,6 +234,14 @@ static int reserve(mm_buf *b, size_t n)
     return 1;
 }
 
+/* Makes room for n more bytes (within max); 0 when the buffer would exceed its max. */
+static inline int reserve(mm_buf *b, size_t n)
+{
+    if (b->len + n < b->cap && b->len + n <= b->max) /* the usual case: room already */
+        return 1;
+    return reserve_grow(b, n);
+}
+
 /* Appends a varint; the caller reserved 10 bytes. */
 static inline void put_varint(mm_buf *b, uint64_t v)
 {
@@ -223,9 +254,35 @@ static inline void put_varint(mm_buf *b, uint64_t v)
     b->len = (size_t)(p - (uint8_t *)b->data);
 }
 
-static inline int is_digit(char c)
+/* Byte classes for tokenize: 0 = copied as is, 1 = a digit, 2 = a marker byte to escape. */
+static const uint8_t tok_class[256] = {
+    [MK_NUM] = 2, [MK_PAD] = 2, [MK_FIELD] = 2, [MK_ESC] = 2, ['0'] = 1, ['1'] = 1, ['2'] = 1,
+    ['3'] = 1,    ['4'] = 1,    ['5'] = 1,      ['6'] = 1,    ['7'] = 1, ['8'] = 1, ['9'] = 1,
+};
+
+/* Nonzero when one of the 8 bytes in w is a digit or a marker byte (0x01..0x04). Each byte's
+ * low 7 bits y are compared by adding a constant that carries into bit 7 exactly when y
+ * reaches the bound (y + c stays below 0x100, so bytes never carry into each other); bytes
+ * with bit 7 set (UTF-8) are plain. */
+static inline uint64_t tok_special(uint64_t w)
 {
-    return c >= '0' && c <= '9';
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t y = w & (ones * 0x7F);
+    uint64_t digit = (y + ones * (0x80 - '0')) & ~(y + ones * (0x7F - '9'));
+    uint64_t mark = (y + ones * (0x80 - MK_NUM)) & ~(y + ones * (0x7F - MK_ESC));
+    return (digit | mark) & ~w & (ones * 0x80);
+}
+
+/* Makes room for n more values in v. */
+static void vec64_reserve(mm_vec64 *v, size_t n)
+{
+    if (v->cap - v->n < n) {
+        size_t cap = v->cap ? v->cap : 256;
+        while (cap - v->n < n)
+            cap *= 2;
+        v->v = mm_xrealloc(v->v, cap * sizeof(*v->v));
+        v->cap = cap;
+    }
 }
 
 /*
@@ -235,31 +292,49 @@ static inline int is_digit(char c)
 static uint32_t tokenize(mm_buf *out, mm_vec64 *vals, const char *p, size_t n)
 {
     uint8_t *o = (uint8_t *)out->data + out->len;
+    const uint8_t *s = (const uint8_t *)p;
+    uint64_t *val;
     uint32_t nums = 0;
     size_t i = 0;
+    vec64_reserve(vals, n); /* at most one number per byte */
+    val = vals->v + vals->n;
     while (i < n) {
-        unsigned char c = (unsigned char)p[i];
-        if (is_digit((char)c)) {
-            size_t j = i;
+        unsigned cls = tok_class[s[i]];
+        if (cls == 0) { /* a run of plain bytes, copied 8 at a time while all 8 are plain */
+            *o++ = s[i++];
+            for (uint64_t w; i + 8 <= n; i += 8, o += 8) {
+                memcpy(&w, s + i, 8);
+                if (tok_special(w))
+                    break;
+                memcpy(o, &w, 8);
+            }
+            while (i < n && tok_class[s[i]] == 0)
+                *o++ = s[i++];
+            continue;
+        }
+        if (cls == 1) {
+            size_t j = i, lim = n - i > MAX_DIGITS ? i + MAX_DIGITS : n;
             uint64_t v = 0;
-            while (j < n && j - i < MAX_DIGITS && is_digit(p[j]))
-                v = v * 10 + (uint64_t)(p[j++] - '0');
-            if (c == '0' && j - i > 1) {
+            unsigned dg;
+            while (j < lim && (dg = (unsigned)s[j] - '0') < 10) {
+                v = v * 10 + dg;
+                j++;
+            }
+            if (s[i] == '0' && j - i > 1) {
                 *o++ = MK_PAD;
                 *o++ = (uint8_t)(j - i);
             } else {
                 *o++ = MK_NUM;
             }
-            vec64_push(vals, v);
+            *val++ = v;
             nums++;
             i = j;
             continue;
         }
-        if (c >= MK_NUM && c <= MK_ESC)
-            *o++ = MK_ESC;
-        *o++ = c;
-        i++;
+        *o++ = MK_ESC;
+        *o++ = s[i++];
     }
+    vals->n += nums;
     out->len = (size_t)(o - (uint8_t *)out->data);
     return nums;
 }
@@ -333,7 +408,10 @@ mm_rc mm_blockb_add(mm_blockb *b, const mm_event *ev)
         pos = off + ev->f[f].n;
     }
     tnums += tokenize(&b->line, &b->tvals, raw.p + pos, raw.n - pos);
-    if (dict_intern(&b->tdict, b->line.data, b->line.len, tnums, &id) != MM_OK)
+    if (dict_intern_guess(
+            &b->tdict,
+            &b->last_tpl[((unsigned)ev->kind * 31u + ev->format) & (MM_ARRAY_LEN(b->last_tpl) - 1)],
+            b->line.data, b->line.len, tnums, &id) != MM_OK)
         goto full;
     put_varint(&b->tpls, id);
     vec32_push(&b->ev_tpl, id);
@@ -353,7 +431,8 @@ mm_rc mm_blockb_add(mm_blockb *b, const mm_event *ev)
             if (!reserve(&b->shape, 2 * (size_t)v.n + 16))
                 goto full;
             snums = tokenize(&b->shape, &b->svals, v.p, v.n);
-            if (dict_intern(&b->sdict, b->shape.data, b->shape.len, snums, &sid) != MM_OK)
+            if (dict_intern_guess(&b->sdict, &b->last_shape[f], b->shape.data, b->shape.len, snums,
+                                  &sid) != MM_OK)
                 goto full;
             put_varint(&b->sids[f], sid);
             vec32_push(&b->occ_shape, sid);
@@ -388,14 +467,17 @@ full: /* undo this event's partial columns; the block is still whole without it 
     return MM_ERR_INVALID;
 }
 
-static unsigned varint_len(uint64_t v)
+/* Bytes of a varint by the number of significant bits (1..64): 7 bits a byte. */
+static const uint8_t varint_bytes[65] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3,  3,
+    4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6,  7,
+    7, 7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 10,
+};
+
+/* Bytes of v as a varint, from the highest set bit (no loop, no division). */
+static inline unsigned varint_len(uint64_t v)
 {
-    unsigned n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
+    return varint_bytes[64 - __builtin_clzll(v | 1)];
 }
 
 /* Writes the numbers of one dictionary's entries column by column: for each entry id, for
@@ -408,6 +490,7 @@ static mm_rc put_columns(mm_buf *out, const mm_strdict *d, const mm_vec32 *users
     uint32_t *start = mm_xcalloc(nid + 1, sizeof(uint32_t));
     uint32_t *list = mm_xmalloc((nu ? nu : 1) * sizeof(uint32_t));
     uint32_t *base = mm_xmalloc((nu ? nu : 1) * sizeof(uint32_t));
+    uint64_t *cols = NULL;
     mm_rc rc = MM_OK;
     uint32_t acc = 0;
 
@@ -429,28 +512,37 @@ static mm_rc put_columns(mm_buf *out, const mm_strdict *d, const mm_vec32 *users
         rc = MM_ERR_INVALID;
         goto out;
     }
-    for (size_t t = 0; t < nid; t++)
-        for (uint32_t k = 0; k < d->nums.v[t]; k++) {
+    cols = mm_xmalloc((acc ? acc : 1) * sizeof(uint64_t));
+    for (size_t t = 0; t < nid; t++) {
+        uint32_t cnt = start[t + 1] - start[t], m = d->nums.v[t];
+        if (cnt == 0 || m == 0)
+            continue; /* an entry nobody uses (left by an event that did not fit) */
+        /* the users' numbers, transposed: column k is cols[k * cnt .. k * cnt + cnt) */
+        for (uint32_t j = 0; j < cnt; j++) {
+            const uint64_t *src = vals + base[list[start[t] + j]];
+            for (uint32_t k = 0; k < m; k++)
+                cols[(size_t)k * cnt + j] = src[k];
+        }
+        for (uint32_t k = 0; k < m; k++) {
+            const uint64_t *c = cols + (size_t)k * cnt;
             uint64_t prev = 0, plain = 0, delta = 0;
             int mode;
-            if (start[t] == start[t + 1])
-                continue; /* an entry nobody uses (left by an event that did not fit) */
-            for (uint32_t j = start[t]; j < start[t + 1]; j++) { /* which is smaller */
-                uint64_t v = vals[base[list[j]] + k];
-                plain += varint_len(v);
-                delta += varint_len(zigzag((int64_t)(v - prev)));
-                prev = v;
+            for (uint32_t j = 0; j < cnt; j++) { /* which is smaller */
+                plain += varint_len(c[j]);
+                delta += varint_len(zigzag((int64_t)(c[j] - prev)));
+                prev = c[j];
             }
             mode = delta < plain ? COL_DELTA : COL_PLAIN;
             out->data[out->len++] = (char)mode;
             prev = 0;
-            for (uint32_t j = start[t]; j < start[t + 1]; j++) {
-                uint64_t v = vals[base[list[j]] + k];
-                put_varint(out, mode == COL_DELTA ? zigzag((int64_t)(v - prev)) : v);
-                prev = v;
+            for (uint32_t j = 0; j < cnt; j++) {
+                put_varint(out, mode == COL_DELTA ? zigzag((int64_t)(c[j] - prev)) : c[j]);
+                prev = c[j];
             }
         }
+    }
 out:
+    free(cols);
     free(start);
     free(list);
     free(base);

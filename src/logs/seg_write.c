@@ -27,8 +27,7 @@ typedef struct idx_entry {
  * each (entry, block) pair is one node, nodes come in block order. Bounded by the events. */
 typedef struct key_entry {
     uint64_t key;
-    uint32_t last_block; /* newest block noted */
-    uint32_t count;      /* blocks noted */
+    uint32_t count; /* blocks noted: counted from the nodes when the segment is sealed */
 } key_entry;
 
 typedef struct key_node {
@@ -57,8 +56,6 @@ static void keyset_node(keyset *s, uint32_t e, uint32_t block)
         s->nodes = mm_xrealloc(s->nodes, s->capnodes * sizeof(*s->nodes));
     }
     s->nodes[s->nnodes++] = (key_node){block, e};
-    s->v[e].last_block = block;
-    s->v[e].count++;
 }
 
 static size_t key_slot(uint64_t k, size_t cap)
@@ -73,11 +70,14 @@ static void keyset_add(keyset *s, uint64_t k, uint32_t block)
     if (2 * (s->n + 1) > s->cap) {
         size_t ncap = s->cap ? s->cap * 2 : 1024;
         key_slot_t *nt = mm_xcalloc(ncap, sizeof(*nt));
-        for (size_t j = 0; j < s->n; j++) {
-            size_t h = key_slot(s->v[j].key, ncap);
+        for (size_t j = 0; j < s->cap; j++) { /* the newest block stays with its key */
+            size_t h;
+            if (!s->table[j].e)
+                continue;
+            h = key_slot(s->table[j].key, ncap);
             while (nt[h].e)
                 h = (h + 1) & (ncap - 1);
-            nt[h] = (key_slot_t){s->v[j].key, (uint32_t)j + 1, s->v[j].last_block};
+            nt[h] = s->table[j];
         }
         free(s->table);
         s->table = nt;
@@ -99,7 +99,7 @@ static void keyset_add(keyset *s, uint64_t k, uint32_t block)
         s->capv = s->capv ? s->capv * 2 : 1024;
         s->v = mm_xrealloc(s->v, s->capv * sizeof(*s->v));
     }
-    s->v[s->n] = (key_entry){k, 0, 0};
+    s->v[s->n] = (key_entry){k, 0};
     s->table[i] = (key_slot_t){k, (uint32_t)s->n + 1, block};
     keyset_node(s, (uint32_t)s->n++, block);
 }
@@ -224,14 +224,26 @@ static mm_rc seg_start(mm_logw *w, mm_error *err)
     return MM_OK;
 }
 
-/* Notes the event's user and source in the account index, under the block being filled. */
-static void note_keys(mm_logw *w, const mm_event *ev)
+/* The event's user and source keys for the account index (0 for an empty field), with their
+ * hash slots fetched into the cache while the block codec works on the event. */
+static void keys_of(const mm_logw *w, const mm_event *ev, uint64_t k[2])
+{
+    k[0] = ev->f[MM_EVF_USER].n ? mm_bloom_key('u', ev->f[MM_EVF_USER].p, ev->f[MM_EVF_USER].n) : 0;
+    k[1] = ev->f[MM_EVF_SRC].n ? mm_bloom_key('s', ev->f[MM_EVF_SRC].p, ev->f[MM_EVF_SRC].n) : 0;
+    if (w->keys.table)
+        for (int i = 0; i < 2; i++)
+            __builtin_prefetch(&w->keys.table[key_slot(k[i], w->keys.cap)], 1);
+}
+
+/* Notes the event's user and source (keys_of) in the account index, under the block being
+ * filled. */
+static void note_keys(mm_logw *w, const mm_event *ev, const uint64_t k[2])
 {
     uint32_t block = (uint32_t)w->nidx;
     if (ev->f[MM_EVF_USER].n)
-        keyset_add(&w->keys, mm_bloom_key('u', ev->f[MM_EVF_USER].p, ev->f[MM_EVF_USER].n), block);
+        keyset_add(&w->keys, k[0], block);
     if (ev->f[MM_EVF_SRC].n)
-        keyset_add(&w->keys, mm_bloom_key('s', ev->f[MM_EVF_SRC].p, ev->f[MM_EVF_SRC].n), block);
+        keyset_add(&w->keys, k[1], block);
 }
 
 static void idx_add(mm_logw *w, uint64_t off, uint32_t n, int64_t tmin, int64_t tmax)
@@ -321,6 +333,10 @@ static mm_rc seal_open(mm_logw *w, mm_error *err)
     qsort(order, nk, sizeof(*order), key_cmp);
     {
         uint32_t acc = 0;
+        for (size_t i = 0; i < nk; i++) /* the node lists, counted here, not per event */
+            w->keys.v[i].count = 0;
+        for (size_t j = 0; j < w->keys.nnodes; j++)
+            w->keys.v[w->keys.nodes[j].entry].count++;
         for (size_t i = 0; i < nk; i++) {
             at[order[i]] = acc;
             acc += w->keys.v[order[i]].count;
@@ -527,8 +543,11 @@ static mm_rc recover_open(mm_logw *w, uint64_t n, mm_buf *notices, mm_error *err
             free(evs);
             break;
         }
-        for (size_t i = 0; i < nev; i++)
-            note_keys(w, &evs[i]);
+        for (size_t i = 0; i < nev; i++) {
+            uint64_t k[2];
+            keys_of(w, &evs[i], k);
+            note_keys(w, &evs[i], k);
+        }
         free(evs);
         memcpy(w->chain, hash, 32);
         idx_add(w, pos, cnt, (int64_t)mm_get_u64(h + 24), (int64_t)mm_get_u64(h + 32));
@@ -738,6 +757,7 @@ fail:
 mm_rc mm_logw_append(mm_logw *w, mm_event *ev, mm_error *err)
 {
     mm_rc rc;
+    uint64_t keys[2];
     /* Blocks and segments are written before an event is accepted, not after: when the disk
      * is full the event is refused (the caller counts it) and nothing accepted is lost. */
     if (w->fd >= 0 && w->seg_events + w->bb.n >= (uint64_t)w->conf.segment_events) {
@@ -751,10 +771,11 @@ mm_rc mm_logw_append(mm_logw *w, mm_event *ev, mm_error *err)
         (rc = flush_block(w, err)) != MM_OK)
         return rc;
     ev->seq = w->next_seq;
+    keys_of(w, ev, keys);
     if ((rc = mm_blockb_add(&w->bb, ev)) != MM_OK)
         return mm_error_set(err, rc, w->dir, 0, 0, "event too large for a block");
     w->next_seq++;
-    note_keys(w, ev);
+    note_keys(w, ev, keys);
     return MM_OK;
 }
 

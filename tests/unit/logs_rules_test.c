@@ -145,6 +145,69 @@ static void test_brute_force(void **state)
     free(a);
 }
 
+/* The per-key state across table growth (600 keys per rule), keys too long for the inline
+ * buffer, and a full ring whose oldest event is inside the window while its span is not. */
+static void test_key_state_growth_and_span(void **state)
+{
+    fx *f = *state;
+    char line[256], *a;
+    /* keep: 5 failures, then 600 other accounts from 600 sources, then 5 more: one alert */
+    for (int i = 0; i < 5; i++) {
+        snprintf(line, sizeof(line),
+                 "Nov 20 09:20:%02d srv sshd[1]: Failed password for keep from 192.0.2.%d port 1 "
+                 "ssh2",
+                 i, i + 1);
+        feed(f, "syslog", line);
+    }
+    for (int i = 0; i < 600; i++) {
+        snprintf(line, sizeof(line),
+                 "Nov 20 09:20:05 srv sshd[1]: Failed password for user%03d from 10.1.%d.%d port "
+                 "1 ssh2",
+                 i, i / 200, i % 200 + 1);
+        feed(f, "syslog", line);
+    }
+    for (int i = 0; i < 5; i++) {
+        snprintf(line, sizeof(line),
+                 "Nov 20 09:20:%02d srv sshd[1]: Failed password for keep from 192.0.2.%d port 1 "
+                 "ssh2",
+                 6 + i, 6 + i);
+        feed(f, "syslog", line);
+    }
+    /* an account name longer than the inline key buffer: 10 failures in 10 s, one alert */
+    for (int i = 0; i < 10; i++) {
+        snprintf(line, sizeof(line),
+                 "Nov 20 09:30:%02d srv sshd[1]: Failed password for "
+                 "a.very.long.account.name from 192.0.2.%d port 1 ssh2",
+                 i, 20 + i);
+        feed(f, "syslog", line);
+    }
+    /* late: one failure at 09:40:00, eight at 09:46:00, then one at 09:42:00 (the oldest is
+     * 2 minutes from it, but the ring spans 6 minutes, over the 5-minute window): no alert */
+    feed(f, "syslog",
+         "Nov 20 09:40:00 srv sshd[1]: Failed password for late from 192.0.2.40 port 1 ssh2");
+    for (int i = 0; i < 8; i++) {
+        snprintf(line, sizeof(line),
+                 "Nov 20 09:46:00 srv sshd[1]: Failed password for late from 192.0.2.%d port 1 "
+                 "ssh2",
+                 41 + i);
+        feed(f, "syslog", line);
+    }
+    feed(f, "syslog",
+         "Nov 20 09:42:00 srv sshd[1]: Failed password for late from 192.0.2.49 port 1 ssh2");
+    /* spread: 10 failures 40 s apart (6 minutes from the first to the last): no alert */
+    for (int i = 0; i < 10; i++) {
+        snprintf(line, sizeof(line),
+                 "Nov 20 10:%02d:%02d srv sshd[1]: Failed password for spread from 192.0.2.%d "
+                 "port 1 ssh2",
+                 (i * 40) / 60, (i * 40) % 60, 60 + i);
+        feed(f, "syslog", line);
+    }
+    a = alerts(f);
+    assert_string_equal(a, "brute-force-account user:keep 10|"
+                           "brute-force-account user:a.very.long.account.name 10|");
+    free(a);
+}
+
 static void test_success_after_failures(void **state)
 {
     fx *f = *state;
@@ -266,6 +329,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_brute_force, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_state_growth_and_span, setup, teardown),
         cmocka_unit_test_setup_teardown(test_success_after_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_order_success, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allowlist_roster_calendar_admin, setup, teardown),
