@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages Mamori needs, and only those that are missing.
 # Usage: scripts/install-deps.sh [build|check|bench|all]   (default: build)
 #   build  what `make demo` needs: compiler, CMake/Ninja, the libraries, the CJK font
-#   check  build plus what the tests need: cmocka, openpyxl, poppler-utils, sqlite3, clang,
+#   check  build plus what the tests need: cmocka, openpyxl, poppler-utils, sqlite3, clang, clang-format (style test),
 #          chromium (browser tests; Node.js and npm when npm is missing), rsyslog with
 #          rsyslog-relp (the collector's RELP interop test and bench/bench_collect.sh)
 #   bench  the benchmarks' peers: wrk, nginx, zstd, rsyslog (and GNU time)
@@ -19,7 +19,7 @@ build_pkgs=(
     libzstd-dev libevtx-dev libbfio-dev libexpat1-dev librelp-dev
 )
 check_pkgs=(
-    libcmocka-dev python3 python3-openpyxl poppler-utils sqlite3 clang
+    libcmocka-dev python3 python3-openpyxl poppler-utils sqlite3 clang clang-format
     chromium openssl zstd rsyslog rsyslog-relp
 )
 # The browser tests install playwright-core with npm; a machine that already has Node.js with
