@@ -450,8 +450,8 @@ static mm_rc import_demo_logs(mm_ws *ws, const char *dir, const char *reports, c
             rc = mm_error_set(err, MM_ERR_INVALID, reports, 0, 0, "path too long");
             goto out;
         }
-        if ((rc = mm_logs_vpn_report(logs_dir, ws->st, &conf, since, until, title, 1, &rep, err)) !=
-                MM_OK ||
+        if ((rc = mm_logs_vpn_report(logs_dir, ws->st, &conf, since, until, title, 1, &rep, NULL,
+                                     err)) != MM_OK ||
             (rc = mm_file_write_atomic(out->vpn_report, rep.data ? rep.data : "", rep.len, 0644,
                                        err)) != MM_OK ||
             (rc = mm_logs_vpn_audit_record(ws->st, month, mm_logs_now_ms(), ws->actor, err)) !=

@@ -49,6 +49,22 @@ static void audit_note(mm_ws *ws, const char *action, const char *after)
 
 /* ---- import ---------------------------------------------------------------------------- */
 
+/* Says on stderr that a query went past damaged parts of the store; 1 when it did. */
+static int damage_warning(const mm_logq_stats *st)
+{
+    if (!st->blocks_damaged && !st->segments_damaged)
+        return 0;
+    fprintf(stderr,
+            "mamori: 警告: 読めない部分を飛ばしました（区画 %llu、ブロック %llu、最初: %s）。結果は"
+            "不完全です。`mamori logs verify` で確認してください (warning: skipped damaged parts: "
+            "%llu segments, %llu blocks, first %s; the result is incomplete; run `mamori logs "
+            "verify`)\n",
+            (unsigned long long)st->segments_damaged, (unsigned long long)st->blocks_damaged,
+            st->first_damaged, (unsigned long long)st->segments_damaged,
+            (unsigned long long)st->blocks_damaged, st->first_damaged);
+    return 1;
+}
+
 static int logs_import(const mm_globals *g, int argc, char **argv)
 {
     static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
@@ -395,6 +411,8 @@ static int logs_query(const mm_globals *g, int argc, char **argv)
                 (unsigned long long)st.segments, (unsigned long long)st.segments_skipped,
                 (unsigned long long)st.blocks, (unsigned long long)st.blocks_skipped,
                 (unsigned long long)st.events_scanned);
+    if (damage_warning(&st))
+        code = MM_EXIT_TAMPER;
 out:
     mm_ws_close(&ws);
     return code;
@@ -605,6 +623,7 @@ static int logs_report(const mm_globals *g, int argc, char **argv)
     mm_buf out;
     char dir[4200], title[512], a[40], b[40];
     int64_t since, until;
+    mm_logq_stats vq;
 
     mm_error_clear(&err);
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
@@ -645,7 +664,7 @@ static int logs_report(const mm_globals *g, int argc, char **argv)
     }
     logs_dir_of(&ws, dir, sizeof(dir));
     if (mm_logs_vpn_report(dir, ws.st, &conf, since, until, title, strcmp(format, "html") == 0,
-                           &out, &err) != MM_OK ||
+                           &out, &vq, &err) != MM_OK ||
         mm_cli_output(outp, out.data ? out.data : "", out.len, &err) != MM_OK) {
         code = mm_cli_fail(&err);
         goto out;
@@ -670,6 +689,8 @@ static int logs_report(const mm_globals *g, int argc, char **argv)
     if (outp && strcmp(outp, "-") != 0)
         fprintf(stderr, "VPN アクセスログ監査を %s に書き出しました (wrote the VPN access audit)\n",
                 outp);
+    if (damage_warning(&vq))
+        code = MM_EXIT_TAMPER;
 out:
     mm_buf_release(&out);
     mm_ws_close(&ws);

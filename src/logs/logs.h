@@ -201,11 +201,18 @@ typedef struct mm_logq {
 
 typedef struct mm_logq_stats {
     uint64_t segments, segments_skipped, blocks, blocks_skipped, events_scanned, matched;
+    /* damaged parts the query could not read and went past (verify says what happened) */
+    uint64_t segments_damaged, blocks_damaged;
+    char first_damaged[160]; /* "seg-00000003.mms block 2", "" when nothing was damaged */
 } mm_logq_stats;
 
 /* Called for each matching event in store order; return non-zero to stop. */
 typedef int (*mm_logq_fn)(void *arg, const mm_event *ev);
 
+/* A segment whose footer or index cannot be read, or a block that cannot be decoded, is
+ * skipped and counted in stats (segments_damaged, blocks_damaged, first_damaged), so one
+ * damaged block does not hide the rest; callers report it (exit 5). A segment of another
+ * format version is an error. */
 mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void *arg,
                     mm_logq_stats *stats, mm_error *err);
 
@@ -300,7 +307,7 @@ mm_rc mm_alerts_review(mm_store *st, const long long *ids, size_t n, const char 
  * sources outside the allow-list, failures — as CSV (UTF-8 with BOM) or HTML into out. */
 mm_rc mm_logs_vpn_report(const char *logs_dir, mm_store *st, const mm_logs_conf *conf,
                          int64_t since_ms, int64_t until_ms, const char *title, int html,
-                         mm_buf *out, mm_error *err);
+                         mm_buf *out, mm_logq_stats *qstats, mm_error *err);
 
 /* The newest VPN access audit made (G-MIS question 14). */
 typedef struct mm_logs_vpn_audit {

@@ -40,6 +40,21 @@ static int matches(const mm_logq *q, const mm_event *ev)
     return 1;
 }
 
+/* Counts a damaged part the query goes past, remembering the first one. */
+static void damaged(mm_logq_stats *st, const char *seg, long block)
+{
+    if (block < 0)
+        st->segments_damaged++;
+    else
+        st->blocks_damaged++;
+    if (!st->first_damaged[0]) {
+        if (block < 0)
+            snprintf(st->first_damaged, sizeof(st->first_damaged), "%s", seg);
+        else
+            snprintf(st->first_damaged, sizeof(st->first_damaged), "%s block %ld", seg, block);
+    }
+}
+
 mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void *arg,
                     mm_logq_stats *stats, mm_error *err)
 {
@@ -83,10 +98,8 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
         if (fd < 0 || fstat(fd, &sb) != 0 || mm_footer_read(fd, (uint64_t)sb.st_size, &fb, &f)) {
             if (fd >= 0)
                 close(fd);
-            rc = mm_error_set(err, MM_ERR_TAMPER, path, 0, 0,
-                              "区画の末尾が読めません。`mamori logs verify` で確認してください "
-                              "(cannot read the segment footer; run `mamori logs verify`)");
-            goto out;
+            damaged(stats, names[s], -1); /* the footer cannot be read: skip the segment */
+            continue;
         }
         if (!overlaps(q, f.tmin, f.tmax) ||
             (q->user && !mm_bloom_test(f.bloom, f.bloom_bits, ukey)) ||
@@ -108,11 +121,8 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
                 free(sbl);
                 free(fb);
                 close(fd);
-                rc = mm_error_set(err, MM_ERR_TAMPER, path, 0, 0,
-                                  "区画の索引が壊れています。`mamori logs verify` で確認してくだ"
-                                  "さい (the segment's account index is damaged; run `mamori "
-                                  "logs verify`)");
-                goto out;
+                damaged(stats, names[s], -1); /* the account index is damaged */
+                continue;
             }
             if (q->user && q->src) { /* both: the blocks in both lists */
                 size_t i = 0, j = 0;
@@ -165,16 +175,16 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
                 continue;
             }
             if (off + MM_BLK_HEADER_LEN > (uint64_t)sb.st_size) {
-                rc = mm_error_set(err, MM_ERR_TAMPER, path, 0, 0, "block %u out of range", b);
-                break;
+                damaged(stats, names[s], (long)b); /* out of range */
+                continue;
             }
             h = map + off;
             clen = mm_get_u32(h + 4);
             ulen = mm_get_u32(h + 8);
             if (memcmp(h, MM_BLK_MAGIC, 4) != 0 || clen > (uint64_t)sb.st_size - off ||
                 ulen > MM_SEG_MAX_BLOCK) {
-                rc = mm_error_set(err, MM_ERR_TAMPER, path, 0, 0, "block %u is damaged", b);
-                break;
+                damaged(stats, names[s], (long)b);
+                continue;
             }
             if (ulen > tmpcap) {
                 free(tmp);
@@ -183,9 +193,9 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
             }
             if (ZSTD_decompressDCtx(d, tmp, tmpcap, h + MM_BLK_HEADER_LEN, clen) != ulen ||
                 mm_block_decode_match(tmp, ulen, mm_get_u64(h + 16), q, &evs, &nev) != MM_OK) {
-                rc = mm_error_set(err, MM_ERR_TAMPER, path, 0, 0,
-                                  "block %u cannot be decoded; run `mamori logs verify`", b);
-                break;
+                free(evs);
+                damaged(stats, names[s], (long)b);
+                continue;
             }
             stats->events_scanned += mm_get_u32(h + 12); /* the block's events */
             for (size_t i = 0; i < nev && !stop; i++) {

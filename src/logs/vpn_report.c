@@ -197,11 +197,11 @@ static int cmp_user(const void *a, const void *b)
 
 mm_rc mm_logs_vpn_report(const char *logs_dir, mm_store *st, const mm_logs_conf *conf,
                          int64_t since_ms, int64_t until_ms, const char *title, int html,
-                         mm_buf *out, mm_error *err)
+                         mm_buf *out, mm_logq_stats *qstats, mm_error *err)
 {
     vrep r;
     mm_logq q = {since_ms, until_ms, NULL, NULL, NULL, -1, 0};
-    mm_logq_stats qs;
+    mm_logq_stats qs, damage;
     char rules_dir[4200];
     const char *data = getenv("MAMORI_DATA");
     long total_s = 0, total_f = 0, total_o = 0;
@@ -213,10 +213,13 @@ mm_rc mm_logs_vpn_report(const char *logs_dir, mm_store *st, const mm_logs_conf 
         return rc;
     q.kind = -1;
     rc = mm_logs_query(logs_dir, &q, on_event, &r, &qs, err);
+    damage = qs; /* the first pass reads every block of the period */
     r.pass = 1;
     q.kind = MM_EVK_LOGON_FAILURE;
     if (rc == MM_OK && r.ndev)
         rc = mm_logs_query(logs_dir, &q, on_event, &r, &qs, err);
+    if (qstats)
+        *qstats = damage;
     if (rc != MM_OK)
         goto out;
     if (r.n)
@@ -242,6 +245,18 @@ mm_rc mm_logs_vpn_report(const char *logs_dir, mm_store *st, const mm_logs_conf 
                     "接続元からの接続 %ld 回、ログイン失敗 %ld 回 (VPN gateways %zu, users "
                     "%zu, sessions %ld, outside the allow-list %ld, failed logins %ld)</p>\n",
                     r.ndev, r.n, total_s, total_o, total_f, r.ndev, r.n, total_s, total_o, total_f);
+        if (damage.blocks_damaged || damage.segments_damaged) {
+            mm_buf_addf(out,
+                        "<p class=\"bad\">この期間のログのうち読めない部分（区画 %llu、ブロック "
+                        "%llu、最初: ",
+                        (unsigned long long)damage.segments_damaged,
+                        (unsigned long long)damage.blocks_damaged);
+            mm_buf_add_html(out, damage.first_damaged);
+            mm_buf_adds(out,
+                        "）があり、この監査に含まれていません。<code>mamori logs verify</code> "
+                        "で確認してください (damaged parts of the store are not in this "
+                        "audit; run mamori logs verify)</p>\n");
+        }
         mm_buf_adds(out, "<table>\n<tr><th>利用者 user</th><th>接続 sessions</th><th>初回 first"
                          "</th><th>最終 last</th><th>接続元 sources</th><th>許可リスト外 "
                          "outside allow-list</th><th>失敗 failures</th></tr>\n");

@@ -104,6 +104,31 @@ class LogsCase(MamoriCase):
         r = self.mm("logs", "verify")
         self.assertIn("segments 5-5 are missing: the newest were removed", r.out)
 
+    def test_queries_go_past_a_damaged_block(self):
+        """One damaged block does not hide the rest: queries and the VPN audit skip it, say where
+        it is and exit 5; the other segments' events are still there."""
+        self.import_all()
+        everything = json.loads(self.ok("logs", "query", "--json").out)
+        segs = self.segments()
+        with open(segs[2], "r+b") as f:  # segment 3 holds the FortiGate lines
+            f.seek(64 + 72 + 20)
+            b = f.read(1)
+            f.seek(64 + 72 + 20)
+            f.write(bytes([b[0] ^ 0x01]))
+        r = self.mm("logs", "query", "--json")
+        self.assertEqual(r.code, 5, r)
+        self.assertIn("seg-00000003.mms block 0", r.err)
+        rest = json.loads(r.out)
+        self.assertEqual(len(rest), len(everything) - 7)  # the 7 FortiGate events are skipped
+        r = self.mm("logs", "query", "--user", "yamada")
+        self.assertIn(r.code, (0, 5), r)
+        out = os.path.join(self.tmp, "vpn.html")
+        r = self.mm("logs", "report", "vpn", "--month", "2025-11", "-o", out)
+        self.assertEqual(r.code, 5, r)
+        page = open(out, encoding="utf-8").read()
+        self.assertIn("読めない部分", page)
+        self.assertIn("seg-00000003.mms block 0", page)
+
     def test_truncated_segment(self):
         self.import_all()
         seg = self.segments()[0]
