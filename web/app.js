@@ -324,9 +324,8 @@ function sectionChart(sections) {
 const VIEWS = {
   async dashboard(main) {
     const d = await api("GET", "/dashboard");
-    // staff see how many serious alerts nobody has reviewed yet (vendors have no alerts route)
-    const serious = me.user.role === "vendor" ? null
-      : (await api("GET", "/alerts?open=1&severity=high&limit=5000")).alerts.length;
+    // staff see how many serious alerts nobody has reviewed yet (vendors get no count)
+    const serious = d.alerts_serious_open === undefined ? null : d.alerts_serious_open;
     let html = `<h1>${esc(t("dashboard"))} — ${esc(d.facility.name || "")} ${esc(d.fiscal_year)}</h1>`;
     for (const s of d.sheets) {
       const m = s.summary;

@@ -192,6 +192,22 @@ static char *expand_dates(const char *text)
     return mm_buf_detach(&b, NULL);
 }
 
+/* Copies the demo data file in to out with its {{today-N}} dates placed. */
+static mm_rc copy_dated(const char *in, const char *out, size_t max, mm_error *err)
+{
+    char *raw = NULL, *text;
+    size_t len = 0;
+    mm_rc rc = mm_file_read(in, max, &raw, &len, err);
+
+    if (rc != MM_OK)
+        return rc;
+    text = expand_dates(raw);
+    rc = mm_file_write_atomic(out, text, strlen(text), 0644, err);
+    free(raw);
+    free(text);
+    return rc;
+}
+
 /*
  * Copies the demo evidence ($MAMORI_DATA/demo/evidence/NN-KIND.csv, in name order) into
  * DIR/evidence with its dates placed relative to today, and imports each file as KIND with
@@ -230,8 +246,8 @@ static mm_rc import_demo_evidence(mm_ws *ws, const char *dir, const char *actor,
     if ((rc = mm_mkdir_p(dst, 0755, err)) != MM_OK)
         goto out;
     for (size_t i = 0; i < n && rc == MM_OK; i++) {
-        char in[4096], outp[4096], kind[64], *raw = NULL, *text = NULL;
-        size_t len = 0, count = 0, klen = strlen(names[i]) - 3 - 4;
+        char in[4096], outp[4096], kind[64];
+        size_t count = 0, klen = strlen(names[i]) - 3 - 4;
         if (klen >= sizeof(kind) || mm_path_join(in, sizeof(in), src, names[i]) != MM_OK ||
             mm_path_join(outp, sizeof(outp), dst, names[i]) != MM_OK) {
             rc = mm_error_set(err, MM_ERR_INVALID, names[i], 0, 0, "name too long");
@@ -239,19 +255,13 @@ static mm_rc import_demo_evidence(mm_ws *ws, const char *dir, const char *actor,
         }
         memcpy(kind, names[i] + 3, klen);
         kind[klen] = '\0';
-        rc = mm_file_read(in, MM_EVIDENCE_MAX_BYTES, &raw, &len, err);
-        if (rc == MM_OK) {
-            text = expand_dates(raw);
-            rc = mm_file_write_atomic(outp, text, strlen(text), 0644, err);
-        }
+        rc = copy_dated(in, outp, MM_EVIDENCE_MAX_BYTES, err);
         if (rc == MM_OK)
             rc = mm_import_file(ws->st, kind, outp, actor, 0, &count, err);
         if (rc == MM_OK) {
             (*files)++;
             *rows += count;
         }
-        free(raw);
-        free(text);
     }
     /* The advisory feed shipped with Mamori, as a hospital would import it. */
     if (rc == MM_OK) {
@@ -382,8 +392,7 @@ static mm_rc import_demo_logs(mm_ws *ws, const char *dir, const char *reports, c
         (rc = mm_logsess_open(ws->dir, ws->st, &notices, &s, err)) != MM_OK)
         goto out;
     for (size_t i = 0; i < MM_ARRAY_LEN(files) && rc == MM_OK; i++) {
-        char in[4096], outp[4096], *raw = NULL, *text = NULL;
-        size_t len = 0;
+        char in[4096], outp[4096];
         int pidx = 0;
         const mm_log_parser *p = mm_log_parser_find(files[i].format, &pidx);
         if (!p || mm_path_join(in, sizeof(in), src, files[i].file) != MM_OK ||
@@ -391,15 +400,9 @@ static mm_rc import_demo_logs(mm_ws *ws, const char *dir, const char *reports, c
             rc = mm_error_set(err, MM_ERR_INVALID, files[i].file, 0, 0, "demo log set broken");
             break;
         }
-        rc = mm_file_read(in, 16 * 1024 * 1024, &raw, &len, err);
-        if (rc == MM_OK) {
-            text = expand_dates(raw);
-            rc = mm_file_write_atomic(outp, text, strlen(text), 0644, err);
-        }
+        rc = copy_dated(in, outp, 16 * 1024 * 1024, err);
         if (rc == MM_OK)
             rc = mm_logsess_file(s, outp, p, pidx, files[i].device, err);
-        free(raw);
-        free(text);
     }
     if (rc == MM_OK)
         rc = mm_logsess_commit(s, err);
@@ -410,20 +413,17 @@ static mm_rc import_demo_logs(mm_ws *ws, const char *dir, const char *reports, c
     mm_logsess_free(&s);
     /* verify, and record the result for the 2-⑪ evaluator */
     {
-        mm_logs_anchor a;
         mm_logv_report r;
+        mm_error rec;
+        mm_error_clear(&rec);
         mm_logv_report_init(&r);
         rc = mm_logkey_load(logs_dir, 0, sk, pk, NULL, err);
         sodium_memzero(sk, sizeof(sk));
         if (rc == MM_OK)
-            rc = mm_logs_anchor_get(ws->st, &a, err);
-        if (rc == MM_OK)
-            rc = mm_logs_verify(logs_dir, pk, &a, &r, err);
-        if (rc == MM_OK) {
-            mm_logs_verified v = {mm_logs_now_ms(), 1, 0, r.segments, r.events, r.problems};
-            out->verified = 1;
-            rc = mm_logs_verified_set(ws->st, &v, err);
-        }
+            rc = mm_logs_verify_recorded(logs_dir, ws->st, pk, 0, &r, err, &rec);
+        if (rc == MM_OK && rec.rc != MM_OK)
+            rc = mm_error_set(err, rec.rc, rec.file, rec.line, rec.col, "%s", rec.msg);
+        out->verified = rc == MM_OK;
         mm_logv_report_release(&r);
         if (rc != MM_OK)
             goto out;

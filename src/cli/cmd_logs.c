@@ -429,7 +429,7 @@ static int logs_verify(const mm_globals *g, int argc, char **argv)
     mm_ws ws;
     mm_error err;
     uint8_t pk[32], sk[64];
-    mm_logs_anchor a;
+    mm_error e2;
     mm_logv_report r;
     char dir[4200];
     double t0, dt;
@@ -464,25 +464,20 @@ static int logs_verify(const mm_globals *g, int argc, char **argv)
         printf("ログはまだありません (no logs stored yet)\n");
         goto out;
     }
-    if (rc != MM_OK || mm_logs_anchor_get(ws.st, &a, &err) != MM_OK) {
+    if (rc != MM_OK) {
         code = mm_cli_fail(&err);
         goto out;
     }
+    mm_error_clear(&e2);
     t0 = seconds_now();
-    rc = mm_logs_verify(dir, pk, &a, &r, &err);
+    rc = mm_logs_verify_recorded(dir, ws.st, pk, keyfile != NULL, &r, &err, &e2);
     dt = seconds_now() - t0;
     if (rc != MM_OK && rc != MM_ERR_TAMPER) {
         code = mm_cli_fail(&err);
         goto out;
     }
-    { /* the result, for the 2-⑪ evaluator (which does not re-read years of logs) */
-        mm_error e2;
-        mm_logs_verified v = {mm_logs_now_ms(), rc == MM_OK, keyfile != NULL,
-                              r.segments,       r.events,    r.problems};
-        mm_error_clear(&e2);
-        if (mm_logs_verified_set(ws.st, &v, &e2) != MM_OK)
-            fprintf(stderr, "mamori: %s\n", e2.msg);
-    }
+    if (e2.rc != MM_OK)
+        fprintf(stderr, "mamori: %s\n", e2.msg);
     if (json) {
         mm_buf b;
         mm_buf_init(&b, 0);
@@ -556,8 +551,7 @@ static int logs_keygen(const mm_globals *g, int argc, char **argv)
         audit_note(&ws, "logs.keygen", created ? "{\"created\":true}" : "{\"created\":false}");
     } else {
         char hex[65];
-        for (int i = 0; i < 32; i++)
-            snprintf(hex + 2 * i, 3, "%02x", pk[i]);
+        sodium_bin2hex(hex, sizeof(hex), pk, 32);
         printf("mamori-logs-ed25519 %s\n", hex);
     }
 out:

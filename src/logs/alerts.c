@@ -16,6 +16,39 @@ int mm_alert_severity_parse(const char *s)
     return -1;
 }
 
+/* The filter as SQL (?1 rule, ?3 open only, ?4 minimum severity, ?5 id; ?2 is the limit),
+ * shared by the list and the count. */
+#define FILTER_WHERE                                                                               \
+    "(?1 IS NULL OR rule = ?1) AND (?3 = 0 OR reviewed_at IS NULL) AND CASE severity WHEN "        \
+    "'critical' THEN 3 WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END >= ?4 AND (?5 = 0 OR "   \
+    "id = ?5)"
+
+static void bind_filter(sqlite3_stmt *q, const mm_alert_filter *f)
+{
+    mm_bind_text(q, 1, f->rule && *f->rule ? f->rule : NULL);
+    sqlite3_bind_int64(q, 2, f->limit > 0 ? f->limit : 1000);
+    sqlite3_bind_int(q, 3, f->open_only);
+    sqlite3_bind_int(q, 4, f->min_severity);
+    sqlite3_bind_int64(q, 5, f->id);
+}
+
+mm_rc mm_alerts_count(mm_store *st, const mm_alert_filter *f, long long *n, mm_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    mm_rc rc = mm_store_prepare(st, "SELECT count(*) FROM alert WHERE " FILTER_WHERE, &q, err);
+
+    *n = 0;
+    if (rc != MM_OK)
+        return rc;
+    bind_filter(q, f);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *n = sqlite3_column_int64(q, 0);
+    else
+        rc = mm_store_error(st, err, "counting alerts");
+    sqlite3_finalize(q);
+    return rc;
+}
+
 mm_rc mm_alerts_each(mm_store *st, const mm_alert_filter *f, mm_alert_fn fn, void *arg,
                      mm_error *err)
 {
@@ -26,18 +59,12 @@ mm_rc mm_alerts_each(mm_store *st, const mm_alert_filter *f, mm_alert_fn fn, voi
         st,
         "SELECT id, rule, severity, subject, first_at, last_at, count, title_ja, title_en, "
         "detail_ja, detail_en, events, reviewed_at, reviewed_by, review_note FROM alert "
-        "WHERE (?1 IS NULL OR rule = ?1) AND (?3 = 0 OR reviewed_at IS NULL) AND CASE severity "
-        "WHEN 'critical' THEN 3 WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END >= ?4 AND "
-        "(?5 = 0 OR id = ?5) ORDER BY first_at DESC, id DESC LIMIT ?2",
+        "WHERE " FILTER_WHERE " ORDER BY first_at DESC, id DESC LIMIT ?2",
         &q, err);
 
     if (rc != MM_OK)
         return rc;
-    mm_bind_text(q, 1, f->rule && *f->rule ? f->rule : NULL);
-    sqlite3_bind_int64(q, 2, f->limit > 0 ? f->limit : 1000);
-    sqlite3_bind_int(q, 3, f->open_only);
-    sqlite3_bind_int(q, 4, f->min_severity);
-    sqlite3_bind_int64(q, 5, f->id);
+    bind_filter(q, f);
     while ((rcs = sqlite3_step(q)) == SQLITE_ROW) {
         row.id = sqlite3_column_int64(q, 0);
         row.rule = mm_col_text(q, 1);

@@ -244,6 +244,13 @@ typedef struct mm_logs_verified {
 mm_rc mm_logs_verified_get(mm_store *st, mm_logs_verified *v, mm_error *err);
 mm_rc mm_logs_verified_set(mm_store *st, const mm_logs_verified *v, mm_error *err);
 
+/* Verifies the store of the workspace whose database is st against the anchor recorded there,
+ * with public key pk (with_key: pk came from an off-host file), and records the outcome for
+ * the 2-⑪ evaluator. Returns MM_OK, MM_ERR_TAMPER (problems described in r) or another error;
+ * a failure to record the outcome goes to rec_err and does not change the result. */
+mm_rc mm_logs_verify_recorded(const char *logs_dir, mm_store *st, const uint8_t pk[32],
+                              int with_key, mm_logv_report *r, mm_error *err, mm_error *rec_err);
+
 /* Sealed segment files (seg-NNNNNNNN.mms) in number order. OUT: *names (caller frees each
  * and the array), *n. */
 mm_rc mm_logs_list_segments(const char *logs_dir, char ***names, size_t *n, mm_error *err);
@@ -294,6 +301,8 @@ int mm_alert_severity_parse(const char *s);
 /* Alerts newest first. */
 mm_rc mm_alerts_each(mm_store *st, const mm_alert_filter *f, mm_alert_fn fn, void *arg,
                      mm_error *err);
+/* How many alerts pass the filter (its limit does not apply). */
+mm_rc mm_alerts_count(mm_store *st, const mm_alert_filter *f, long long *n, mm_error *err);
 /* One row as a JSON object (the shape `mamori alerts --json` and the API print). */
 void mm_alert_row_json(mm_buf *b, const mm_alert_row *a);
 /* Records that actor reviewed alerts ids[0..n) with note: all or nothing, one audit entry each;

@@ -217,6 +217,15 @@ uint64_t mm_seg_number(const char *name);
 mm_rc mm_read_full(int fd, void *buf, size_t n, uint64_t off);
 mm_rc mm_write_full(int fd, const void *buf, size_t n);
 
+/* The counters of mm_logs_counts by their name in the log_counter table (logs_stats.c): one
+ * table for recording them (logs_session.c) and reading them back. */
+typedef struct mm_log_counter {
+    const char *name;
+    size_t off; /* of a uint64_t in mm_logs_counts */
+} mm_log_counter;
+extern const mm_log_counter mm_log_counters[];
+extern const size_t mm_log_counters_len;
+
 void mm_hex(const uint8_t *p, size_t n, char *out);  /* out: 2n+1 */
 int mm_unhex(const char *s, uint8_t *out, size_t n); /* 1 on success */
 

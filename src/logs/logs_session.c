@@ -388,22 +388,6 @@ mm_rc mm_logsess_commit(mm_logsess *s, mm_error *err)
     sqlite3_stmt *q = NULL;
     long stored = 0;
     char now[24], mark[24];
-    static const struct {
-        const char *name;
-        size_t off;
-    } counters[] = {
-        {"received", offsetof(mm_logs_counts, received)},
-        {"stored", offsetof(mm_logs_counts, stored)},
-        {"unparsed", offsetof(mm_logs_counts, unparsed)},
-        {"truncated", offsetof(mm_logs_counts, truncated)},
-        {"skipped", offsetof(mm_logs_counts, skipped)},
-        {"dropped", offsetof(mm_logs_counts, dropped)},
-        {"alerts", offsetof(mm_logs_counts, alerts)},
-        {"replayed", offsetof(mm_logs_counts, replayed)},
-        {"journal_torn", offsetof(mm_logs_counts, journal_torn)},
-        {"rejected", offsetof(mm_logs_counts, rejected)},
-        {"disk_full", offsetof(mm_logs_counts, disk_full)},
-    };
     mm_rc seal_rc;
 
     /* When the seal fails (the disk is full), the events not written are counted as dropped
@@ -421,10 +405,11 @@ mm_rc mm_logsess_commit(mm_logsess *s, mm_error *err)
         return rc;
     if ((rc = mm_store_begin(s->st, err)) != MM_OK)
         return rc;
-    for (size_t i = 0; rc == MM_OK && i < MM_ARRAY_LEN(counters); i++) {
-        uint64_t now_v = *(const uint64_t *)((const char *)&s->c + counters[i].off);
-        uint64_t done_v = *(const uint64_t *)((const char *)&s->done + counters[i].off);
-        rc = counter_add(s->st, counters[i].name, now_v - done_v, err);
+    for (size_t i = 0; rc == MM_OK && i < mm_log_counters_len; i++) {
+        const mm_log_counter *k = &mm_log_counters[i];
+        uint64_t now_v = *(const uint64_t *)((const char *)&s->c + k->off);
+        uint64_t done_v = *(const uint64_t *)((const char *)&s->done + k->off);
+        rc = counter_add(s->st, k->name, now_v - done_v, err);
     }
     mm_time_format_utc(mm_logs_now_ms(), now, sizeof(now));
     if (rc == MM_OK)

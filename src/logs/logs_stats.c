@@ -11,31 +11,31 @@
 
 #include "logs_int.h"
 
+const mm_log_counter mm_log_counters[] = {
+    {"received", offsetof(mm_logs_counts, received)},
+    {"stored", offsetof(mm_logs_counts, stored)},
+    {"unparsed", offsetof(mm_logs_counts, unparsed)},
+    {"truncated", offsetof(mm_logs_counts, truncated)},
+    {"skipped", offsetof(mm_logs_counts, skipped)},
+    {"dropped", offsetof(mm_logs_counts, dropped)},
+    {"alerts", offsetof(mm_logs_counts, alerts)},
+    {"replayed", offsetof(mm_logs_counts, replayed)},
+    {"journal_torn", offsetof(mm_logs_counts, journal_torn)},
+    {"rejected", offsetof(mm_logs_counts, rejected)},
+    {"disk_full", offsetof(mm_logs_counts, disk_full)},
+};
+const size_t mm_log_counters_len = MM_ARRAY_LEN(mm_log_counters);
+
 mm_rc mm_logs_counts_get(mm_store *st, mm_logs_counts *c, mm_error *err)
 {
     sqlite3_stmt *q = NULL;
     mm_rc rc = mm_store_prepare(st, "SELECT name, value FROM log_counter", &q, err);
-    static const struct {
-        const char *name;
-        size_t off;
-    } names[] = {
-        {"received", offsetof(mm_logs_counts, received)},
-        {"stored", offsetof(mm_logs_counts, stored)},
-        {"unparsed", offsetof(mm_logs_counts, unparsed)},
-        {"truncated", offsetof(mm_logs_counts, truncated)},
-        {"skipped", offsetof(mm_logs_counts, skipped)},
-        {"dropped", offsetof(mm_logs_counts, dropped)},
-        {"alerts", offsetof(mm_logs_counts, alerts)},
-        {"replayed", offsetof(mm_logs_counts, replayed)},
-        {"journal_torn", offsetof(mm_logs_counts, journal_torn)},
-        {"rejected", offsetof(mm_logs_counts, rejected)},
-        {"disk_full", offsetof(mm_logs_counts, disk_full)},
-    };
     memset(c, 0, sizeof(*c));
     while (rc == MM_OK && sqlite3_step(q) == SQLITE_ROW)
-        for (size_t i = 0; i < MM_ARRAY_LEN(names); i++)
-            if (strcmp(mm_col_text(q, 0), names[i].name) == 0)
-                *(uint64_t *)((char *)c + names[i].off) = (uint64_t)sqlite3_column_int64(q, 1);
+        for (size_t i = 0; i < mm_log_counters_len; i++)
+            if (strcmp(mm_col_text(q, 0), mm_log_counters[i].name) == 0)
+                *(uint64_t *)((char *)c + mm_log_counters[i].off) =
+                    (uint64_t)sqlite3_column_int64(q, 1);
     sqlite3_finalize(q);
     return rc;
 }

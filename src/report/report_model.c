@@ -232,6 +232,27 @@ static mm_rc set_anchor(mm_store *st, mm_report *r, mm_error *err)
     return rc;
 }
 
+/* A new set for checklist version `version` as of today: the date, the fiscal year in 和暦
+ * and the facility; the sheets are the caller's. OUT: *out (NULL on failure). */
+static mm_rc set_new(mm_store *st, int version, mm_report_set **out, mm_error *err)
+{
+    mm_report_set *set = mm_xcalloc(1, sizeof(*set));
+    mm_rc rc;
+
+    *out = NULL;
+    set->version = version;
+    set->today = mm_date_today();
+    mm_date_slash(&set->today, set->generated);
+    if ((rc = mm_fy_wareki(version, set->fy_label, sizeof(set->fy_label))) != MM_OK)
+        mm_error_set(err, rc, NULL, 0, 0, "年度を和暦にできません (bad version %d)", version);
+    else
+        rc = mm_facility_get(st, &set->facility, err);
+    if (rc != MM_OK)
+        mm_report_set_free(&set);
+    *out = set;
+    return rc;
+}
+
 mm_rc mm_report_set_build(mm_store *st, const mm_catalog *cat, int version, const char *only_vendor,
                           mm_report_set **out, mm_error *err)
 {
@@ -257,15 +278,7 @@ mm_rc mm_report_set_build(mm_store *st, const mm_catalog *cat, int version, cons
                           version, version);
         goto out;
     }
-    set = mm_xcalloc(1, sizeof(*set));
-    set->version = version;
-    set->today = mm_date_today();
-    mm_date_slash(&set->today, set->generated);
-    if ((rc = mm_fy_wareki(version, set->fy_label, sizeof(set->fy_label))) != MM_OK) {
-        mm_error_set(err, rc, NULL, 0, 0, "年度を和暦にできません (bad version %d)", version);
-        goto out;
-    }
-    if ((rc = mm_facility_get(st, &set->facility, err)) != MM_OK)
+    if ((rc = set_new(st, version, &set, err)) != MM_OK)
         goto out;
     if (vend && (rc = pick_vendors(st, only_vendor, &vendors, &nvendors, err)) != MM_OK)
         goto out;
@@ -314,18 +327,10 @@ mm_rc mm_report_set_build_vendor(mm_store *st, const mm_catalog *cat, int versio
                           "事業者名が必要です (a vendor name is required)");
         goto out;
     }
-    set = mm_xcalloc(1, sizeof(*set));
-    set->version = version;
-    set->vendor_only = 1;
-    set->today = mm_date_today();
-    mm_date_slash(&set->today, set->generated);
-    if ((rc = mm_fy_wareki(version, set->fy_label, sizeof(set->fy_label))) != MM_OK) {
-        mm_error_set(err, rc, NULL, 0, 0, "年度を和暦にできません (bad version %d)", version);
-        goto out;
-    }
-    if ((rc = mm_facility_get(st, &set->facility, err)) != MM_OK ||
+    if ((rc = set_new(st, version, &set, err)) != MM_OK ||
         (rc = pick_vendors(st, vendor, &vendors, &nvendors, err)) != MM_OK)
         goto out;
+    set->vendor_only = 1;
     set->reports = mm_xcalloc(1, sizeof(*set->reports));
     set->nreports = 1;
     if ((rc = build_report(st, vend, vendors[0], &set->today, &set->reports[0], err)) != MM_OK)

@@ -9,6 +9,7 @@
 #include "facility.h"
 #include "report.h"
 #include "report_json.h"
+#include "logs.h"
 #include "web_int.h"
 
 int mm_api_facility(mm_req *r)
@@ -153,8 +154,21 @@ int mm_api_dashboard(mm_req *r)
     mm_buf_addf(&r->out, "{\"version\":%d,\"fiscal_year\":\"%s\",\"today\":\"%s\",\"facility\":%s",
                 set->version, set->fy_label, today, fj);
     free(fj);
-    mm_buf_addf(&r->out, ",\"findings_open\":%zu,\"sheets\":[",
+    mm_buf_addf(&r->out, ",\"findings_open\":%zu",
                 r->user.role == MM_ROLE_VENDOR ? (size_t)0 : set->findings.n);
+    if (r->user.role != MM_ROLE_VENDOR) { /* vendors see no alerts */
+        mm_alert_filter f = {.open_only = 1, .min_severity = 2};
+        long long n = 0;
+        mm_error err;
+        mm_error_clear(&err);
+        if (mm_alerts_count(r->web->st, &f, &n, &err) != MM_OK) {
+            mm_report_set_free(&set);
+            mm_buf_reset(&r->out);
+            return mm_req_fail(r, &err);
+        }
+        mm_buf_addf(&r->out, ",\"alerts_serious_open\":%lld", n);
+    }
+    mm_buf_adds(&r->out, ",\"sheets\":[");
     for (size_t i = 0; i < set->nreports; i++) {
         if (!visible(r, &set->reports[i]))
             continue;
