@@ -124,10 +124,14 @@ mm_rc mm_parse_evtx_xml(mm_parse_ctx *c, const char *line, size_t len, mm_event 
 
 #define MM_LOGS_DIR "logs"
 
+#define MM_LOGS_RUN_EVENTS 262144
+
 typedef struct mm_logs_conf {
     int retention_years;     /* [logs] retention_years, default 5 */
     int block_events;        /* events per block (default 4096) */
     long segment_events;     /* events per segment before a new one starts (default 1048576) */
+    int run_events;          /* events held and grouped by account before they are written
+                                (default MM_LOGS_RUN_EVENTS; 0 = the default) */
     int zstd_level;          /* default 3 */
     int tz_offset_min;       /* zone of times without one; default 540 (JST) */
     int capacity_alarm_days; /* warn when the disk fills within this many days (default 90) */
@@ -174,16 +178,26 @@ typedef struct mm_logw mm_logw;
  */
 mm_rc mm_logw_open(const char *logs_dir, const mm_logs_conf *conf, const uint8_t sk[64],
                    mm_buf *notices, mm_logw **out, mm_error *err);
-/* Appends one event (sets ev->seq). A full block is written (a full segment sealed) when the
- * next event comes, before it is accepted; the event's views are copied. When that write
- * fails (the disk is full: mm_logw_disk_full), the event is refused, nothing is half-written
- * and the pending block stays in memory for the next try. */
-mm_rc mm_logw_append(mm_logw *w, mm_event *ev, mm_error *err);
+/* Called for every event once it is stored, in arrival order, with ev->seq its number in the
+ * store (events are grouped by account within a run, so numbers follow the stored order). */
+typedef void (*mm_logw_sink)(void *arg, const mm_event *ev);
+void mm_logw_set_sink(mm_logw *w, mm_logw_sink fn, void *arg);
+/* Appends one event: its views are copied into the run held in memory ([logs] run_events),
+ * which is written grouped by account when full, when the segment is full or at a seal. A
+ * full run is written (a full segment sealed) when the next event comes, before it is
+ * accepted. When that write fails (the disk is full: mm_logw_disk_full), the event is refused,
+ * nothing is half-written and the run stays in memory for the next try. */
+mm_rc mm_logw_append(mm_logw *w, const mm_event *ev, mm_error *err);
+/* Journal replay after a crash: the next n appended events are already stored, from event
+ * number first on (a segment start); they are grouped and numbered as they were when written
+ * and handed to the sink, not written again. n = 0 ends it (also done by mm_logw_seal). */
+void mm_logw_replay(mm_logw *w, uint64_t first, uint64_t n);
 /* 1 when the last write failed for want of space (ENOSPC, EDQUOT). */
 int mm_logw_disk_full(const mm_logw *w);
-/* Forgets the events accepted but not yet written (after a failed seal); returns how many. */
+/* Forgets the events accepted but not yet written (after a failed seal), cutting off the blocks
+ * of a run written in part; returns how many. */
 uint64_t mm_logw_discard_pending(mm_logw *w);
-/* Writes the pending block and seals the open segment (nothing when it is empty). */
+/* Writes the held run and seals the open segment (nothing when it is empty). */
 mm_rc mm_logw_seal(mm_logw *w, mm_error *err);
 /* The newest sealed segment (for the anchor; the pruned fields are left zero). */
 void mm_logw_anchor(const mm_logw *w, mm_logs_anchor *a);

@@ -47,11 +47,14 @@ mm_rc mm_parse_ivanti_msg(mm_parse_ctx *c, const char *msg, size_t len, mm_event
 
 /* ---- segment format (docs/internals/logs.md) ---- */
 #define MM_SEG_MAGIC "MMLOGSG1"
-#define MM_SEG_VERSION 2 /* 1: raw lines stored as is, no account index (not read) */
+#define MM_SEG_VERSION 3 /* 1: raw lines as is; 2: arrival order, no runs (neither read) */
 #define MM_SEG_HEADER_LEN 64
 #define MM_BLK_MAGIC "MMBK"
 #define MM_BLK_HEADER_LEN 72
-#define MM_BLK_HASHED_LEN 40 /* header bytes covered by the block hash */
+#define MM_BLK_HASHED_LEN 40       /* header bytes covered by the block hash */
+#define MM_BLK_RUN_END 0x80000000u /* in the header's event count: the last block of a run */
+#define MM_BLK_COUNT_MASK 0x7fffffffu
+#define MM_FTR_IDX_RUN_END 1u /* in a block index entry's flags (offset 12) */
 #define MM_FTR_MAGIC "MMLOGFT2"
 #define MM_FTR_FIXED_LEN 112
 #define MM_FTR_INDEX_ENTRY 32
@@ -132,6 +135,7 @@ typedef struct mm_blockb {
     mm_vec64 tvals;     /* template numbers, event after event */
     mm_vec32 occ_shape; /* per slot occurrence (event order, then field order): shape id */
     mm_vec64 svals;     /* shape numbers, occurrence after occurrence */
+    mm_vec64 tms;       /* per event: its time (ms), encoded by mm_blockb_finish */
     /* the last id interned, + 1 (0 = none), tried before the dictionaries' hash tables: per
      * field for shapes, per kind and parser for templates (lines come in runs of alike) */
     uint32_t last_shape[MM_EVF_RAW];
@@ -160,6 +164,41 @@ mm_rc mm_block_decode(const uint8_t *payload, size_t len, uint64_t first_seq, mm
  * others are not rebuilt. The caller still applies q to what is returned. */
 mm_rc mm_block_decode_match(const uint8_t *payload, size_t len, uint64_t first_seq,
                             const mm_logq *q, mm_event **out, size_t *n);
+
+/*
+ * A run (seg_run.c): events held by the writer until they are laid out in blocks grouped by
+ * account (the user's key, else the source's, else none; keys ascending, arrival order within
+ * a group). mm_logrun_add copies the event; mm_logrun_order computes order[] (stored position
+ * → arrival index) and pos[] (arrival index → stored position); mm_logrun_event gives back
+ * event i (arrival index) as views into the run.
+ */
+typedef struct mm_logrun {
+    char *arena;
+    size_t used, cap;
+    size_t *recoff; /* per event (arrival order): its record in the arena */
+    uint32_t *grp;  /* per event: its group */
+    uint32_t n;
+    size_t capn, capord;
+    uint32_t *gtable; /* open addressing: group + 1 */
+    uint64_t *gkey;   /* per group: its key */
+    uint32_t *gcount; /* per group: its events */
+    size_t ngroups, gcap;
+    uint32_t *order, *pos;
+    int ordered;
+} mm_logrun;
+
+void mm_logrun_init(mm_logrun *r);
+void mm_logrun_reset(mm_logrun *r);
+void mm_logrun_release(mm_logrun *r);
+void mm_logrun_add(mm_logrun *r, const mm_event *ev, const uint64_t keys[2]);
+void mm_logrun_order(mm_logrun *r);
+/* Fetches into the cache what the writer reads soon after stored position at (it reads the
+ * run out of arrival order). */
+void mm_logrun_prefetch(const mm_logrun *r, uint32_t at);
+/* order[] by (time, seq) instead: how a query hands out the matches of one run. */
+void mm_logrun_order_by_time(mm_logrun *r);
+/* OUT: *ev (views valid until the run is reset), keys (may be NULL): the user and source keys. */
+void mm_logrun_event(const mm_logrun *r, uint32_t i, mm_event *ev, uint64_t keys[2]);
 
 /* The block hash: BLAKE2b-256(prev || header[0..40) || BLAKE2b-256(compressed)). The inner
  * hash of each block is independent of the chain, so verify computes them in parallel. */

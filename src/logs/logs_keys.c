@@ -188,6 +188,7 @@ static const conf_key conf_keys[] = {
     {"retention_years", 1, 100, offsetof(mm_logs_conf, retention_years), 0},
     {"block_events", 16, 1 << 20, offsetof(mm_logs_conf, block_events), 0},
     {"segment_events", 16, 1L << 30, offsetof(mm_logs_conf, segment_events), 1},
+    {"run_events", 16, 1 << 24, offsetof(mm_logs_conf, run_events), 0},
     {"zstd_level", 1, 19, offsetof(mm_logs_conf, zstd_level), 0},
     {"tz_offset_minutes", -720, 840, offsetof(mm_logs_conf, tz_offset_min), 0},
     {"capacity_alarm_days", 1, 3650, offsetof(mm_logs_conf, capacity_alarm_days), 0},
@@ -243,6 +244,7 @@ mm_rc mm_logs_conf_load(const char *ws_dir, mm_logs_conf *c, mm_error *err)
     c->retention_years = 5;
     c->block_events = 4096;
     c->segment_events = 1048576;
+    c->run_events = MM_LOGS_RUN_EVENTS;
     c->zstd_level = 3;
     c->tz_offset_min = 540;
     c->capacity_alarm_days = 90;
@@ -255,11 +257,13 @@ mm_rc mm_logs_conf_load(const char *ws_dir, mm_logs_conf *c, mm_error *err)
         return MM_OK;
     r = ini_parse(path, conf_handler, &s);
     if (r != 0)
-        return mm_error_set(err, MM_ERR_PARSE, path, r > 0 ? r : 0, 0,
-                            "[logs] の設定が範囲外です: %s (a [logs] setting is out of range: "
-                            "retention_years 1-100, block_events 16-1048576, zstd_level 1-19, "
-                            "tz_offset_minutes -720..840)",
-                            s.bad ? s.bad : "?");
+        return mm_error_set(
+            err, MM_ERR_PARSE, path, r > 0 ? r : 0, 0,
+            "[logs] の設定が範囲外です: %s (a [logs] setting is out of range: "
+            "retention_years 1-100, block_events 16-1048576, run_events 16-16777216, "
+            "zstd_level 1-19, "
+            "tz_offset_minutes -720..840)",
+            s.bad ? s.bad : "?");
     return MM_OK;
 }
 

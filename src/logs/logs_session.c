@@ -56,6 +56,8 @@ struct mm_logsess {
     size_t nfpos;
 };
 
+static void on_stored(void *arg, const mm_event *ev);
+
 /* The committed journal mark: records below it are sealed. 0 when none was recorded. */
 static uint64_t journal_mark(mm_store *st)
 {
@@ -84,7 +86,10 @@ static mm_rc journal_start(mm_logsess *s, mm_buf *notices, mm_error *err)
     mm_logw_anchor(s->w, &now);
     if (now.events > db.events) /* events of a crashed session that recovery sealed */
         skip = now.events - db.events;
-    if ((rc = mm_journal_recover(s, s->logs_dir, mark, skip, notices, &next, err)) != MM_OK)
+    mm_logw_replay(s->w, db.events, skip);
+    rc = mm_journal_recover(s, s->logs_dir, mark, skip, notices, &next, err);
+    mm_logw_replay(s->w, 0, 0);
+    if (rc != MM_OK)
         return rc;
     s->jnext = next;
     if ((s->c.received || s->c.journal_torn || skip || next != mark) &&
@@ -127,6 +132,7 @@ mm_rc mm_logsess_open(const char *ws_dir, mm_store *st, mm_buf *notices, mm_logs
     sodium_memzero(sk, sizeof(sk));
     if (rc != MM_OK)
         goto fail;
+    mm_logw_set_sink(s->w, on_stored, s);
     snprintf(rules_dir, sizeof(rules_dir), "%s/rules", data_dir());
     if ((rc = mm_rules_load(rules_dir, st, &s->conf, &s->rules, err)) != MM_OK)
         goto fail;
@@ -142,6 +148,17 @@ fail:
 const mm_logs_conf *mm_logsess_conf(const mm_logsess *s)
 {
     return &s->conf;
+}
+
+static void note_source(mm_logsess *s, const mm_event *ev);
+
+/* The writer's sink: an event is stored (its run is written), numbered as in the store. */
+static void on_stored(void *arg, const mm_event *ev)
+{
+    mm_logsess *s = arg;
+    note_source(s, ev);
+    if (ev->kind > MM_EVK_OTHER)
+        mm_rules_event(s->rules, ev);
 }
 
 static void note_source(mm_logsess *s, const mm_event *ev)
@@ -227,21 +244,17 @@ mm_rc mm_logsess_message(mm_logsess *s, mm_parse_ctx *pc, const mm_log_parser *p
     }
     if (ev->kind == MM_EVK_UNPARSED)
         s->c.unparsed++;
-    if (s->replay_skip) /* already in a segment recovered after a crash */
+    if (s->replay_skip) /* already in a segment recovered after a crash: only numbered */
         s->replay_skip--;
-    else if ((rc = mm_logw_append(s->w, ev, err)) != MM_OK) {
+    if ((rc = mm_logw_append(s->w, ev, err)) != MM_OK) {
         s->c.dropped++;
         if (mm_logw_disk_full(s->w))
             s->c.disk_full++;
         return rc;
     }
     s->c.stored++;
-    note_source(s, ev);
-    if (ev->kind > MM_EVK_OTHER) {
-        mm_rules_event(s->rules, ev);
-        if (mm_rules_alert_count(s->rules) >= ALERT_FLUSH)
-            return flush_alerts(s, err);
-    }
+    if (mm_rules_alert_count(s->rules) >= ALERT_FLUSH)
+        return flush_alerts(s, err);
     return MM_OK;
 }
 

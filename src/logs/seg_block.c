@@ -22,6 +22,95 @@
 /* How a number column is stored: a mode byte, then the values. */
 #define COL_PLAIN 0 /* the values */
 #define COL_DELTA 1 /* zigzag(value - previous), from 0 */
+#define COL_TIME                                                                                   \
+    2 /* byte f, varint zigzag(offset minutes): no values, each is field f of the                  \
+         event's time plus the offset (a timestamp written in the line) */
+
+/* The fields of an event's time a COL_TIME column can be. */
+enum { TF_SEC, TF_MIN, TF_HOUR, TF_MDAY, TF_MON, TF_YEAR, TF_EPOCH, TF__COUNT };
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Field f of the time ms (UTC) shifted by off minutes; the Gregorian date from the day count
+ * by the usual era arithmetic (400-year eras of 146097 days, years from March). */
+static uint64_t time_field(int f, int64_t ms, int64_t off)
+{
+    int64_t sec = floor_div(ms, 1000), s = sec + off * 60;
+    int64_t days = floor_div(s, 86400), sod = s - days * 86400;
+    int64_t z, era, doe, yoe, doy, mp, d, m, y;
+    switch (f) {
+    case TF_SEC: return (uint64_t)(sod % 60);
+    case TF_MIN: return (uint64_t)(sod / 60 % 60);
+    case TF_HOUR: return (uint64_t)(sod / 3600);
+    case TF_EPOCH: return (uint64_t)sec;
+    default: break;
+    }
+    z = days + 719468;
+    era = floor_div(z, 146097);
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    y = yoe + era * 400 + (m <= 2);
+    return f == TF_MDAY ? (uint64_t)d : f == TF_MON ? (uint64_t)m : (uint64_t)y;
+}
+
+/* Whether column c (cnt values, value j from the event idx[j]) is field f of the events'
+ * times shifted by off minutes. */
+static int col_is_time(const uint64_t *c, uint32_t cnt, const uint32_t *idx, const int64_t *times,
+                       int f, int64_t off)
+{
+    for (uint32_t j = 0; j < cnt; j++)
+        if (time_field(f, times[idx[j]], off) != c[j])
+            return 0;
+    return 1;
+}
+
+/* The time field and offset column c follows; 0 when none. Offsets tried: none, *zone (the
+ * last one an hour column matched in this block, at first +9 h) and, for an hour column,
+ * the whole hours (-12..+14) that its first value implies. Most columns fail on the first
+ * value's range. */
+static int find_time_col(const uint64_t *c, uint32_t cnt, const uint32_t *idx, const int64_t *times,
+                         int64_t *zone, int *f_out, int64_t *off_out)
+{
+    static const uint64_t lo[TF__COUNT] = {0, 0, 0, 1, 1, 1900, 0};
+    static const uint64_t hi[TF__COUNT] = {59, 59, 23, 31, 12, 9999, UINT64_MAX};
+    for (int f = 0; f < TF__COUNT; f++) {
+        int64_t offs[4];
+        int n = 0;
+        if (c[0] < lo[f] || c[0] > hi[f])
+            continue;
+        offs[n++] = 0;
+        if (f == TF_HOUR || f == TF_MDAY || f == TF_MON || f == TF_YEAR) {
+            if (*zone)
+                offs[n++] = *zone;
+            if (f == TF_HOUR) { /* the zones in which the first value is this hour */
+                int64_t h =
+                    ((int64_t)c[0] - (int64_t)time_field(TF_HOUR, times[idx[0]], 0) + 48) % 24;
+                if (h <= 14 && h * 60 != *zone && h)
+                    offs[n++] = h * 60;
+                if (h - 24 >= -12 && (h - 24) * 60 != *zone)
+                    offs[n++] = (h - 24) * 60;
+            }
+        }
+        for (int k = 0; k < n; k++)
+            if (time_field(f, times[idx[0]], offs[k]) == c[0] &&
+                col_is_time(c, cnt, idx, times, f, offs[k])) {
+                *f_out = f;
+                *off_out = offs[k];
+                if (f == TF_HOUR)
+                    *zone = offs[k];
+                return 1;
+            }
+    }
+    return 0;
+}
 
 /* Field codes: the low two bits say which, the rest is a length or a field index. */
 #define FC_LIT 0  /* length << 2, then the bytes (0 = empty) */
@@ -186,6 +275,7 @@ void mm_blockb_release(mm_blockb *b)
     free(b->tvals.v);
     free(b->occ_shape.v);
     free(b->svals.v);
+    free(b->tms.v);
 }
 
 void mm_blockb_reset(mm_blockb *b)
@@ -197,7 +287,7 @@ void mm_blockb_reset(mm_blockb *b)
     mm_buf_reset(&b->fields);
     dict_reset(&b->tdict);
     dict_reset(&b->sdict);
-    b->ev_tpl.n = b->tvals.n = b->occ_shape.n = b->svals.n = 0;
+    b->ev_tpl.n = b->tvals.n = b->occ_shape.n = b->svals.n = b->tms.n = 0;
     memset(b->last_shape, 0, sizeof(b->last_shape)); /* the dictionaries are empty again */
     memset(b->last_tpl, 0, sizeof(b->last_tpl));
     b->total_raw = 0;
@@ -450,8 +540,8 @@ mm_rc mm_blockb_add(mm_blockb *b, const mm_event *ev)
         b->tmin = ev->time_ms;
     if (b->n == 0 || ev->time_ms > b->tmax)
         b->tmax = ev->time_ms;
-    put_varint(&b->times, zigzag((int64_t)((uint64_t)ev->time_ms - (uint64_t)b->prev_t)));
-    b->prev_t = ev->time_ms;
+    vec64_reserve(&b->tms, 1);
+    b->tms.v[b->tms.n++] = (uint64_t)ev->time_ms;
     b->total_raw += raw.n;
     b->n++;
     return MM_OK;
@@ -484,7 +574,7 @@ static inline unsigned varint_len(uint64_t v)
  * each placeholder k, the k-th number of every user of that id (in order), as zigzag deltas.
  * users[i] is the id of user i, base[i] the index of its first number in vals. */
 static mm_rc put_columns(mm_buf *out, const mm_strdict *d, const mm_vec32 *users,
-                         const uint64_t *vals)
+                         const uint64_t *vals, const int64_t *times)
 {
     size_t nid = d->off.n, nu = users->n;
     uint32_t *start = mm_xcalloc(nid + 1, sizeof(uint32_t));
@@ -493,6 +583,7 @@ static mm_rc put_columns(mm_buf *out, const mm_strdict *d, const mm_vec32 *users
     uint64_t *cols = NULL;
     mm_rc rc = MM_OK;
     uint32_t acc = 0;
+    int64_t zone = 9 * 60; /* where hospitals log first; an hour column corrects it */
 
     for (size_t i = 0; i < nu; i++) {
         base[i] = acc;
@@ -526,7 +617,14 @@ static mm_rc put_columns(mm_buf *out, const mm_strdict *d, const mm_vec32 *users
         for (uint32_t k = 0; k < m; k++) {
             const uint64_t *c = cols + (size_t)k * cnt;
             uint64_t prev = 0, plain = 0, delta = 0;
-            int mode;
+            int mode, tf;
+            int64_t toff;
+            if (times && find_time_col(c, cnt, list + start[t], times, &zone, &tf, &toff)) {
+                out->data[out->len++] = (char)COL_TIME;
+                out->data[out->len++] = (char)tf;
+                put_varint(out, zigzag(toff));
+                continue;
+            }
             for (uint32_t j = 0; j < cnt; j++) { /* which is smaller */
                 plain += varint_len(c[j]);
                 delta += varint_len(zigzag((int64_t)(c[j] - prev)));
@@ -560,10 +658,32 @@ static mm_rc put_dict(mm_buf *out, const mm_strdict *d)
     return rc;
 }
 
+/* The times column: a unit code (0: ms, 1: every time is a whole second, stored in seconds),
+ * then per event the zigzag delta from the previous time (the first from 0) in that unit. */
+static int put_times(mm_blockb *b)
+{
+    uint64_t unit = 1000, prev = 0;
+    for (size_t i = 0; i < b->tms.n && unit > 1; i++)
+        if ((int64_t)b->tms.v[i] % 1000 != 0)
+            unit = 1;
+    mm_buf_reset(&b->times);
+    if (!reserve(&b->times, 1 + 10 * b->tms.n))
+        return 0;
+    put_varint(&b->times, unit == 1000);
+    for (size_t i = 0; i < b->tms.n; i++) {
+        uint64_t t = (uint64_t)((int64_t)b->tms.v[i] / (int64_t)unit);
+        put_varint(&b->times, zigzag((int64_t)(t - prev)));
+        prev = t;
+    }
+    return 1;
+}
+
 mm_rc mm_blockb_finish(mm_blockb *b, mm_buf *out)
 {
     mm_rc rc;
     mm_buf_reset(out);
+    if (!put_times(b))
+        return MM_ERR_INVALID;
     rc = mm_buf_add_varint(out, b->n);
     if (rc == MM_OK)
         rc = mm_buf_add_varint(out, b->total_raw);
@@ -580,9 +700,9 @@ mm_rc mm_blockb_finish(mm_blockb *b, mm_buf *out)
     for (int f = 0; f < MM_EVF_RAW && rc == MM_OK; f++)
         rc = mm_buf_add(out, b->sids[f].data, b->sids[f].len);
     if (rc == MM_OK)
-        rc = put_columns(out, &b->tdict, &b->ev_tpl, b->tvals.v);
+        rc = put_columns(out, &b->tdict, &b->ev_tpl, b->tvals.v, (const int64_t *)b->tms.v);
     if (rc == MM_OK)
-        rc = put_columns(out, &b->sdict, &b->occ_shape, b->svals.v);
+        rc = put_columns(out, &b->sdict, &b->occ_shape, b->svals.v, NULL);
     return rc;
 }
 
@@ -670,7 +790,8 @@ static int read_dict(const uint8_t *p, size_t len, size_t *pos, int templates, r
 /* Reads the number columns of one dictionary (see put_columns). users[i] is the id of user
  * i; OUT: vals (caller frees), base[i] (caller's array of nu). 0 when malformed. */
 static int read_columns(const uint8_t *p, size_t len, size_t *pos, const rdict *d,
-                        const uint32_t *users, size_t nu, uint32_t *base, uint64_t **vals)
+                        const uint32_t *users, size_t nu, uint32_t *base, uint64_t **vals,
+                        const mm_event *ev, uint64_t *digits)
 {
     uint64_t acc = 0;
     uint32_t *start = NULL, *list = NULL, *fill = NULL;
@@ -680,9 +801,10 @@ static int read_columns(const uint8_t *p, size_t len, size_t *pos, const rdict *
     for (size_t i = 0; i < nu; i++) {
         base[i] = (uint32_t)acc;
         acc += d->nums[users[i]];
-        if (acc > len - *pos) /* every number takes at least one byte */
+        if (acc > *digits) /* every number is at least one digit of the raw lines */
             return 0;
     }
+    *digits -= acc;
     *vals = mm_xmalloc((acc ? acc : 1) * sizeof(uint64_t));
     start = mm_xcalloc(d->n + 1, sizeof(uint32_t));
     list = mm_xmalloc((nu ? nu : 1) * sizeof(uint32_t));
@@ -698,8 +820,22 @@ static int read_columns(const uint8_t *p, size_t len, size_t *pos, const rdict *
         for (uint32_t k = 0; k < d->nums[t] && start[t] < start[t + 1]; k++) {
             uint64_t prev = 0, v;
             uint8_t mode;
-            if (*pos >= len || (mode = p[(*pos)++]) > COL_DELTA)
+            if (*pos >= len || (mode = p[(*pos)++]) > (ev ? COL_TIME : COL_DELTA))
                 goto out;
+            if (mode == COL_TIME) { /* from the events' times */
+                int64_t off;
+                if (*pos >= len || p[*pos] >= TF__COUNT)
+                    goto out;
+                mode = p[(*pos)++];
+                if (!get_varint(p, len, pos, &v))
+                    goto out;
+                off = unzigzag(v);
+                if (off < -24 * 60 || off > 24 * 60)
+                    goto out;
+                for (uint32_t j = start[t]; j < start[t + 1]; j++)
+                    (*vals)[base[list[j]] + k] = time_field(mode, ev[list[j]].time_ms, off);
+                continue;
+            }
             for (uint32_t j = start[t]; j < start[t + 1]; j++) {
                 if (!get_varint(p, len, pos, &v))
                     goto out;
@@ -865,6 +1001,7 @@ mm_rc mm_block_decode_match(const uint8_t *p, size_t len, uint64_t first_seq, co
     size_t pos = 0, n = 0, nocc = 0;
     uint64_t v, total_raw;
     int64_t t = 0;
+    uint64_t unit = 1, digits;
     rdict td = {0}, sd = {0};
     const uint8_t *kb;
     uint32_t *tpl = NULL, *tbase = NULL, *occ_shape = NULL, *sbase = NULL;
@@ -887,11 +1024,14 @@ mm_rc mm_block_decode_match(const uint8_t *p, size_t len, uint64_t first_seq, co
         goto out;
     ev = mm_xcalloc(1, (n ? n : 1) * sizeof(*ev) + (size_t)total_raw + 1);
     text = (char *)(ev + (n ? n : 1));
+    if (!get_varint(p, len, &pos, &v) || v > 1)
+        goto out;
+    unit = v ? 1000 : 1;
     for (size_t i = 0; i < n; i++) {
         if (!get_varint(p, len, &pos, &v))
             goto out;
         t = (int64_t)((uint64_t)t + (uint64_t)unzigzag(v)); /* wraps, never overflows */
-        ev[i].time_ms = t;
+        ev[i].time_ms = (int64_t)((uint64_t)t * unit);
         ev[i].seq = first_seq + i;
     }
     tpl = mm_xmalloc((n ? n : 1) * sizeof(uint32_t));
@@ -955,8 +1095,10 @@ mm_rc mm_block_decode_match(const uint8_t *p, size_t len, uint64_t first_seq, co
         }
     tbase = mm_xmalloc((n ? n : 1) * sizeof(uint32_t));
     sbase = mm_xmalloc((nocc ? nocc : 1) * sizeof(uint32_t));
-    if (!read_columns(p, len, &pos, &td, tpl, n, tbase, &tvals) ||
-        !read_columns(p, len, &pos, &sd, occ_shape, nocc, sbase, &svals) || pos != len)
+    digits = total_raw;
+    if (!read_columns(p, len, &pos, &td, tpl, n, tbase, &tvals, ev, &digits) ||
+        !read_columns(p, len, &pos, &sd, occ_shape, nocc, sbase, &svals, NULL, &digits) ||
+        pos != len)
         goto out;
 
     if (q) { /* the fields the query compares, prepared once for this block */

@@ -2,7 +2,9 @@
  * Queries over the sealed segments: a segment is skipped when its time range (footer) misses
  * the query or its bloom filter says the user or source is not in it; with a user or source,
  * the footer's account index names the only blocks that hold it; a block is skipped by its
- * time range (footer index). Only the blocks left are decompressed and decoded.
+ * time range (footer index). Only the blocks left are decompressed and decoded. A run's
+ * events are stored grouped by account, so the matches of one run are held (copied) and
+ * handed out by time, then number.
  */
 #include <fcntl.h>
 #include <strings.h>
@@ -40,6 +42,23 @@ static int matches(const mm_logq *q, const mm_event *ev)
     return 1;
 }
 
+/* Hands out the held matches of one run by time, then number, up to the query's limit, and
+ * empties the run; 1 when the caller or the limit stops the query. */
+static int emit(mm_logrun *held, const mm_logq *q, mm_logq_fn fn, void *arg, mm_logq_stats *stats)
+{
+    int stop = 0;
+    mm_logrun_order_by_time(held);
+    for (uint32_t i = 0; i < held->n && !stop; i++) {
+        mm_event ev;
+        mm_logrun_event(held, held->order[i], &ev, NULL);
+        stats->matched++;
+        if (fn(arg, &ev) || (q->limit > 0 && stats->matched >= (uint64_t)q->limit))
+            stop = 1;
+    }
+    mm_logrun_reset(held);
+    return stop;
+}
+
 /* Counts a damaged part the query goes past, remembering the first one. */
 static void damaged(mm_logq_stats *st, const char *seg, long block)
 {
@@ -69,7 +88,9 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
     uint64_t skey = q->src ? mm_bloom_key('s', q->src, strlen(q->src)) : 0;
     uint32_t *want = NULL; /* the blocks to read in this segment; NULL: all */
     size_t nwant = 0;
+    mm_logrun held; /* the matches of the run being read */
 
+    mm_logrun_init(&held);
     memset(stats, 0, sizeof(*stats));
     if ((rc = mm_logs_list_segments(logs_dir, &names, &nnames, err)) != MM_OK)
         goto out;
@@ -160,7 +181,8 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
         stats->blocks += f.nblocks;
         if (want)
             stats->blocks_skipped += f.nblocks - nwant;
-        for (uint32_t wi = 0; wi < (want ? (uint32_t)nwant : f.nblocks) && !stop; wi++) {
+        for (uint32_t wi = 0, run_end = 0; wi < (want ? (uint32_t)nwant : f.nblocks) && !stop;
+             wi++) {
             uint32_t b = want ? want[wi] : wi;
             const uint8_t *e = f.index + (size_t)b * MM_FTR_INDEX_ENTRY;
             uint64_t off = mm_get_u64(e);
@@ -170,6 +192,15 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
             mm_event *evs = NULL;
             size_t nev = 0;
 
+            if (b >= run_end) { /* a new run: hand out what the last one matched */
+                if (held.n && (stop = emit(&held, q, fn, arg, stats)) != 0)
+                    break;
+                for (run_end = b; run_end < f.nblocks; run_end++)
+                    if (mm_get_u32(f.index + (size_t)run_end * MM_FTR_INDEX_ENTRY + 12) &
+                        MM_FTR_IDX_RUN_END)
+                        break;
+                run_end++;
+            }
             if (!overlaps(q, tmin, tmax)) {
                 stats->blocks_skipped++;
                 continue;
@@ -197,16 +228,17 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
                 damaged(stats, names[s], (long)b);
                 continue;
             }
-            stats->events_scanned += mm_get_u32(h + 12); /* the block's events */
-            for (size_t i = 0; i < nev && !stop; i++) {
-                if (!matches(q, &evs[i]))
-                    continue;
-                stats->matched++;
-                if (fn(arg, &evs[i]) || (q->limit > 0 && stats->matched >= (uint64_t)q->limit))
-                    stop = 1;
+            stats->events_scanned += mm_get_u32(h + 12) & MM_BLK_COUNT_MASK;
+            for (size_t i = 0; i < nev; i++) {
+                static const uint64_t nokeys[2];
+                if (matches(q, &evs[i]))
+                    mm_logrun_add(&held, &evs[i], nokeys);
             }
             free(evs);
         }
+        if (held.n && !stop)
+            stop = emit(&held, q, fn, arg, stats);
+        mm_logrun_reset(&held);
         munmap(map, (size_t)sb.st_size);
         free(fb);
         if (rc != MM_OK)
@@ -218,6 +250,7 @@ out:
     free(names);
     free(want);
     free(tmp);
+    mm_logrun_release(&held);
     ZSTD_freeDCtx(d);
     return rc;
 }

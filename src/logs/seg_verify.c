@@ -204,7 +204,7 @@ static void verify_segment(const char *dir, const char *name, uint64_t expect_no
         }
         for (size_t k = 0; k < noffs; k++) {
             const uint8_t *h = map + offs[k];
-            uint32_t cnt = mm_get_u32(h + 12);
+            uint32_t cnt = mm_get_u32(h + 12) & MM_BLK_COUNT_MASK;
             uint64_t bseq = mm_get_u64(h + 16);
             uint8_t hash[32];
             if (bseq != eseq)
@@ -250,12 +250,24 @@ static void verify_segment(const char *dir, const char *name, uint64_t expect_no
                     (unsigned long long)events, f.nblocks, (unsigned long long)f.events, blocks,
                     (unsigned long long)events);
         else
-            for (uint32_t b = 0; b < blocks; b++)
-                if (mm_get_u64(f.index + (size_t)b * MM_FTR_INDEX_ENTRY) != offs[b]) {
+            for (uint32_t b = 0; b < blocks; b++) {
+                const uint8_t *e = f.index + (size_t)b * MM_FTR_INDEX_ENTRY;
+                int end_h = (mm_get_u32(map + offs[b] + 12) & MM_BLK_RUN_END) != 0;
+                if (mm_get_u64(e) != offs[b]) {
                     PROBLEM(r, "%s block %u: 索引の位置が違います / index offset differs\n", name,
                             b);
                     break;
                 }
+                /* a run ends where its header says, and the segment's last block ends one */
+                if (((mm_get_u32(e + 12) & MM_FTR_IDX_RUN_END) != 0) != end_h ||
+                    (b + 1 == blocks && !end_h)) {
+                    PROBLEM(r,
+                            "%s block %u: 並びのまとまり（ラン）の終わりの記録が違います / the "
+                            "end of a run is recorded differently\n",
+                            name, b);
+                    break;
+                }
+            }
         crypto_generichash(prev, 32, f.start, f.len - MM_TRAILER_LEN, NULL, 0);
         *seq = first + f.events;
     } else {

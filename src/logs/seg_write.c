@@ -18,7 +18,7 @@
 
 typedef struct idx_entry {
     uint64_t off;
-    uint32_t n;
+    uint32_t n, flags; /* flags: MM_FTR_IDX_RUN_END */
     int64_t tmin, tmax;
 } idx_entry;
 
@@ -148,6 +148,22 @@ struct mm_logw {
     uint8_t prev_seal[32]; /* seal of the newest sealed segment (zeros before the first) */
     uint64_t next_seq;
     mm_logs_anchor anchor;
+    /* the run being held (seg_run.c); while it is written, the segment as it was before the
+     * run's first block, so a run that cannot be written whole is cut off again */
+    mm_logrun run;
+    uint32_t run_done; /* events of the run (stored order) already in blocks */
+    int run_writing;   /* its order is fixed: no event joins it until it is written */
+    struct {
+        uint64_t off, seg_events, next_seq;
+        size_t nidx, nnodes;
+        uint8_t chain[32];
+        int64_t tmin, tmax;
+    } run_at;
+    mm_logw_sink sink;
+    void *sink_arg;
+    /* journal replay (dry): the next dry_left events are already stored from dry_seq on */
+    int dry;
+    uint64_t dry_left, dry_seq, dry_seg_start;
     /* the block being filled */
     mm_blockb bb;
     mm_buf payload;
@@ -246,13 +262,14 @@ static void note_keys(mm_logw *w, const mm_event *ev, const uint64_t k[2])
         keyset_add(&w->keys, k[1], block);
 }
 
-static void idx_add(mm_logw *w, uint64_t off, uint32_t n, int64_t tmin, int64_t tmax)
+static void idx_add(mm_logw *w, uint64_t off, uint32_t n, uint32_t flags, int64_t tmin,
+                    int64_t tmax)
 {
     if (w->nidx == w->capidx) {
         w->capidx = w->capidx ? w->capidx * 2 : 64;
         w->idx = mm_xrealloc(w->idx, w->capidx * sizeof(*w->idx));
     }
-    w->idx[w->nidx++] = (idx_entry){off, n, tmin, tmax};
+    w->idx[w->nidx++] = (idx_entry){off, n, flags, tmin, tmax};
     if (w->seg_events == 0 || tmin < w->tmin)
         w->tmin = tmin;
     if (w->seg_events == 0 || tmax > w->tmax)
@@ -260,7 +277,8 @@ static void idx_add(mm_logw *w, uint64_t off, uint32_t n, int64_t tmin, int64_t 
     w->seg_events += n;
 }
 
-static mm_rc flush_block(mm_logw *w, mm_error *err)
+/* Writes the block being filled; run_end marks the last block of a run. */
+static mm_rc flush_block(mm_logw *w, int run_end, mm_error *err)
 {
     uint8_t hdr[MM_BLK_HEADER_LEN];
     size_t clen;
@@ -284,7 +302,7 @@ static mm_rc flush_block(mm_logw *w, mm_error *err)
     memcpy(hdr, MM_BLK_MAGIC, 4);
     mm_put_u32(hdr + 4, (uint32_t)clen);
     mm_put_u32(hdr + 8, (uint32_t)w->payload.len);
-    mm_put_u32(hdr + 12, w->bb.n);
+    mm_put_u32(hdr + 12, w->bb.n | (run_end ? MM_BLK_RUN_END : 0));
     mm_put_u64(hdr + 16, first);
     mm_put_u64(hdr + 24, (uint64_t)w->bb.tmin);
     mm_put_u64(hdr + 32, (uint64_t)w->bb.tmax);
@@ -302,7 +320,7 @@ static mm_rc flush_block(mm_logw *w, mm_error *err)
     }
     w->full = 0;
     memcpy(w->chain, hdr + 40, 32);
-    idx_add(w, w->off, w->bb.n, w->bb.tmin, w->bb.tmax);
+    idx_add(w, w->off, w->bb.n, run_end ? MM_FTR_IDX_RUN_END : 0, w->bb.tmin, w->bb.tmax);
     w->off += sizeof(hdr) + clen;
     w->bytes_written += sizeof(hdr) + clen;
     mm_blockb_reset(&w->bb);
@@ -402,6 +420,7 @@ static mm_rc seal_open(mm_logw *w, mm_error *err)
     for (size_t i = 0; i < w->nidx; i++, pos += MM_FTR_INDEX_ENTRY) {
         mm_put_u64(f + pos, w->idx[i].off);
         mm_put_u32(f + pos + 8, w->idx[i].n);
+        mm_put_u32(f + pos + 12, w->idx[i].flags);
         mm_put_u64(f + pos + 16, (uint64_t)w->idx[i].tmin);
         mm_put_u64(f + pos + 24, (uint64_t)w->idx[i].tmax);
     }
@@ -519,41 +538,77 @@ static mm_rc recover_open(mm_logw *w, uint64_t n, mm_buf *notices, mm_error *err
     keyset_clear(&w->keys);
     d = ZSTD_createDCtx();
     pos = MM_SEG_HEADER_LEN;
-    while (pos + MM_BLK_HEADER_LEN <= size) {
-        const uint8_t *h = data + pos;
-        uint32_t clen = mm_get_u32(h + 4), ulen = mm_get_u32(h + 8), cnt = mm_get_u32(h + 12);
-        uint8_t hash[32];
-        mm_event *evs = NULL;
-        size_t nev = 0;
-        if (memcmp(h, MM_BLK_MAGIC, 4) != 0 || clen > MM_SEG_MAX_BLOCK || ulen > MM_SEG_MAX_BLOCK ||
-            clen > size - pos - MM_BLK_HEADER_LEN ||
-            mm_get_u64(h + 16) != w->seg_first + w->seg_events)
-            break;
-        mm_block_hash(w->chain, h, h + MM_BLK_HEADER_LEN, clen, hash);
-        if (memcmp(hash, h + 40, 32) != 0)
-            break;
-        if (ulen > tmpcap) {
-            free(tmp);
-            tmpcap = ulen;
-            tmp = mm_xmalloc(tmpcap ? tmpcap : 1);
-        }
-        if (ZSTD_decompressDCtx(d, tmp, tmpcap, h + MM_BLK_HEADER_LEN, clen) != ulen ||
-            mm_block_decode(tmp, ulen, w->seg_first + w->seg_events, &evs, &nev) != MM_OK ||
-            nev != cnt) {
+    {
+        /* whole blocks that chain and decode, kept up to the last one that ends a run: a run
+         * is written whole or not at all (its events are still in the journal) */
+        size_t keep = pos, at = pos;
+        uint64_t events = 0;
+        uint8_t chain[32];
+        memcpy(chain, w->chain, 32);
+        while (at + MM_BLK_HEADER_LEN <= size) {
+            const uint8_t *h = data + at;
+            uint32_t clen = mm_get_u32(h + 4), ulen = mm_get_u32(h + 8);
+            uint32_t cnt = mm_get_u32(h + 12) & MM_BLK_COUNT_MASK;
+            uint8_t hash[32];
+            mm_event *evs = NULL;
+            size_t nev = 0;
+            if (memcmp(h, MM_BLK_MAGIC, 4) != 0 || clen > MM_SEG_MAX_BLOCK ||
+                ulen > MM_SEG_MAX_BLOCK || clen > size - at - MM_BLK_HEADER_LEN ||
+                mm_get_u64(h + 16) != w->seg_first + events)
+                break;
+            mm_block_hash(chain, h, h + MM_BLK_HEADER_LEN, clen, hash);
+            if (memcmp(hash, h + 40, 32) != 0)
+                break;
+            if (ulen > tmpcap) {
+                free(tmp);
+                tmpcap = ulen;
+                tmp = mm_xmalloc(tmpcap ? tmpcap : 1);
+            }
+            if (ZSTD_decompressDCtx(d, tmp, tmpcap, h + MM_BLK_HEADER_LEN, clen) != ulen ||
+                mm_block_decode(tmp, ulen, w->seg_first + events, &evs, &nev) != MM_OK ||
+                nev != cnt) {
+                free(evs);
+                break;
+            }
             free(evs);
-            break;
+            memcpy(chain, hash, 32);
+            events += cnt;
+            at += MM_BLK_HEADER_LEN + clen;
+            if (mm_get_u32(h + 12) & MM_BLK_RUN_END)
+                keep = at;
         }
-        for (size_t i = 0; i < nev; i++) {
-            uint64_t k[2];
-            keys_of(w, &evs[i], k);
-            note_keys(w, &evs[i], k);
+        /* the kept blocks again: their keys into the account index (decoded twice only on
+         * recovery) */
+        for (at = pos; at < keep;) {
+            const uint8_t *h = data + at;
+            uint32_t clen = mm_get_u32(h + 4), ulen = mm_get_u32(h + 8);
+            uint32_t cnt = mm_get_u32(h + 12) & MM_BLK_COUNT_MASK;
+            mm_event *evs = NULL;
+            size_t nev = 0;
+            if (ZSTD_decompressDCtx(d, tmp, tmpcap, h + MM_BLK_HEADER_LEN, clen) != ulen ||
+                mm_block_decode(tmp, ulen, w->seg_first + w->seg_events, &evs, &nev) != MM_OK) {
+                free(evs);
+                rc = mm_error_set(err, MM_ERR_IO, path, 0, 0, "block changed while recovering");
+                goto out;
+            }
+            for (size_t i = 0; i < nev; i++) {
+                uint64_t k[2];
+                keys_of(w, &evs[i], k);
+                note_keys(w, &evs[i], k);
+            }
+            free(evs);
+            {
+                uint8_t hash[32];
+                mm_block_hash(w->chain, h, h + MM_BLK_HEADER_LEN, clen, hash);
+                memcpy(w->chain, hash, 32);
+            }
+            idx_add(w, at, cnt, (mm_get_u32(h + 12) & MM_BLK_RUN_END) ? MM_FTR_IDX_RUN_END : 0,
+                    (int64_t)mm_get_u64(h + 24), (int64_t)mm_get_u64(h + 32));
+            at += MM_BLK_HEADER_LEN + clen;
         }
-        free(evs);
-        memcpy(w->chain, hash, 32);
-        idx_add(w, pos, cnt, (int64_t)mm_get_u64(h + 24), (int64_t)mm_get_u64(h + 32));
-        pos += MM_BLK_HEADER_LEN + clen;
+        pos = keep;
     }
-    if (pos < size) { /* a torn tail: keep a copy in quarantine, then cut it off */
+    if (pos < size) { /* a torn tail or an unfinished run: a copy to quarantine, then cut */
         char to[4600];
         int qfd;
         snprintf(to, sizeof(to), "%s/%s.tail.%lld", w->qdir, name,
@@ -654,6 +709,7 @@ mm_rc mm_logw_open(const char *logs_dir, const mm_logs_conf *conf, const uint8_t
     crypto_sign_ed25519_sk_to_pk(w->pk, w->sk);
     w->key_id = mm_logkey_id(w->pk);
     mm_blockb_init(&w->bb);
+    mm_logrun_init(&w->run);
     mm_buf_init(&w->payload, (size_t)MM_SEG_MAX_BLOCK);
     w->cctx = ZSTD_createCCtx();
     w->segno = 1;
@@ -754,28 +810,132 @@ fail:
     return rc;
 }
 
-mm_rc mm_logw_append(mm_logw *w, mm_event *ev, mm_error *err)
+static uint32_t run_limit(const mm_logw *w)
+{
+    return (uint32_t)(w->conf.run_events > 0 ? w->conf.run_events : MM_LOGS_RUN_EVENTS);
+}
+
+/* Hands the run's events to the sink in arrival order, numbered by their place in the store
+ * (first = the number of the run's first stored event), then empties the run. */
+static void run_deliver(mm_logw *w, uint64_t first)
+{
+    if (w->sink)
+        for (uint32_t i = 0; i < w->run.n; i++) {
+            mm_event ev;
+            mm_logrun_event(&w->run, i, &ev, NULL);
+            ev.seq = first + w->run.pos[i];
+            w->sink(w->sink_arg, &ev);
+        }
+    mm_logrun_reset(&w->run);
+    w->run_writing = 0;
+    w->run_done = 0;
+}
+
+/*
+ * Writes the held run as blocks in its grouped order, the last block marked as the run's end,
+ * then delivers it. When a write fails (the disk is full) the blocks written stay and the next
+ * call goes on from the event that did not fit; mm_logw_discard_pending cuts them off.
+ */
+static mm_rc write_run(mm_logw *w, mm_error *err)
+{
+    mm_rc rc;
+    if (w->run.n == 0)
+        return MM_OK;
+    if (w->fd < 0 && (rc = seg_start(w, err)) != MM_OK)
+        return rc;
+    if (!w->run_writing) {
+        mm_logrun_order(&w->run);
+        w->run_at.off = w->off;
+        w->run_at.seg_events = w->seg_events;
+        w->run_at.next_seq = w->next_seq;
+        w->run_at.nidx = w->nidx;
+        w->run_at.nnodes = w->keys.nnodes;
+        w->run_at.tmin = w->tmin;
+        w->run_at.tmax = w->tmax;
+        memcpy(w->run_at.chain, w->chain, 32);
+        w->run_done = 0;
+        w->run_writing = 1;
+    }
+    for (; w->run_done < w->run.n; w->run_done++) {
+        mm_event ev;
+        uint64_t k[2];
+        mm_logrun_prefetch(&w->run, w->run_done); /* read out of order: fetch ahead */
+        mm_logrun_event(&w->run, w->run.order[w->run_done], &ev, k);
+        if ((w->bb.n >= (uint32_t)w->conf.block_events ||
+             w->bb.total_raw + ev.f[MM_EVF_RAW].n + 1024 > MM_SEG_MAX_BLOCK / 4 || w->full) &&
+            (rc = flush_block(w, 0, err)) != MM_OK)
+            return rc;
+        if (w->keys.table)
+            for (int i = 0; i < 2; i++)
+                __builtin_prefetch(&w->keys.table[key_slot(k[i], w->keys.cap)], 1);
+        ev.seq = w->next_seq;
+        if ((rc = mm_blockb_add(&w->bb, &ev)) != MM_OK) /* lines are at most 64 KiB: not seen */
+            return mm_error_set(err, rc, w->dir, 0, 0, "event too large for a block");
+        w->next_seq++;
+        note_keys(w, &ev, k);
+    }
+    if ((rc = flush_block(w, 1, err)) != MM_OK)
+        return rc;
+    run_deliver(w, w->run_at.next_seq);
+    return MM_OK;
+}
+
+/* Numbers a held run of events that are already stored (journal replay) and delivers it. */
+static void dry_deliver(mm_logw *w)
+{
+    uint64_t n = w->run.n;
+    if (!n)
+        return;
+    mm_logrun_order(&w->run);
+    run_deliver(w, w->dry_seq);
+    w->dry_seq += n;
+    if (w->dry_seq - w->dry_seg_start >= (uint64_t)w->conf.segment_events)
+        w->dry_seg_start = w->dry_seq;
+}
+
+void mm_logw_set_sink(mm_logw *w, mm_logw_sink fn, void *arg)
+{
+    w->sink = fn;
+    w->sink_arg = arg;
+}
+
+void mm_logw_replay(mm_logw *w, uint64_t first, uint64_t n)
+{
+    if (w->dry) /* the end of a replay: what is held was stored before the crash */
+        dry_deliver(w);
+    w->dry = n > 0;
+    w->dry_left = n;
+    w->dry_seq = w->dry_seg_start = first;
+}
+
+mm_rc mm_logw_append(mm_logw *w, const mm_event *ev, mm_error *err)
 {
     mm_rc rc;
     uint64_t keys[2];
-    /* Blocks and segments are written before an event is accepted, not after: when the disk
-     * is full the event is refused (the caller counts it) and nothing accepted is lost. */
-    if (w->fd >= 0 && w->seg_events + w->bb.n >= (uint64_t)w->conf.segment_events) {
-        if ((rc = flush_block(w, err)) != MM_OK || (rc = seal_open(w, err)) != MM_OK)
-            return rc;
+
+    keys_of(w, ev, keys);
+    if (w->dry && w->dry_left) { /* already stored: grouped the same way, only numbered */
+        mm_logrun_add(&w->run, ev, keys);
+        if (--w->dry_left == 0 || w->run.n >= run_limit(w) ||
+            w->dry_seq - w->dry_seg_start + w->run.n >= (uint64_t)w->conf.segment_events)
+            dry_deliver(w);
+        w->dry = w->dry_left > 0;
+        return MM_OK;
     }
+    /* A full run is written (a full segment sealed) when the next event arrives, before it is
+     * accepted: when the disk is full the event is refused (the caller counts it) and nothing
+     * accepted is lost. */
+    if (w->run.n &&
+        (w->run_writing || w->run.n >= run_limit(w) ||
+         w->seg_events + w->run.n >= (uint64_t)w->conf.segment_events) &&
+        (rc = write_run(w, err)) != MM_OK)
+        return rc;
+    if (w->fd >= 0 && w->seg_events >= (uint64_t)w->conf.segment_events &&
+        (rc = seal_open(w, err)) != MM_OK)
+        return rc;
     if (w->fd < 0 && (rc = seg_start(w, err)) != MM_OK)
         return rc;
-    if ((w->bb.n >= (uint32_t)w->conf.block_events ||
-         w->bb.total_raw + ev->f[MM_EVF_RAW].n + 1024 > MM_SEG_MAX_BLOCK / 4 || w->full) &&
-        (rc = flush_block(w, err)) != MM_OK)
-        return rc;
-    ev->seq = w->next_seq;
-    keys_of(w, ev, keys);
-    if ((rc = mm_blockb_add(&w->bb, ev)) != MM_OK)
-        return mm_error_set(err, rc, w->dir, 0, 0, "event too large for a block");
-    w->next_seq++;
-    note_keys(w, ev, keys);
+    mm_logrun_add(&w->run, ev, keys);
     return MM_OK;
 }
 
@@ -786,19 +946,39 @@ int mm_logw_disk_full(const mm_logw *w)
 
 uint64_t mm_logw_discard_pending(mm_logw *w)
 {
-    uint64_t n = w->bb.n;
-    w->next_seq -= n;
+    uint64_t n = w->run.n;
+    if (w->run_writing) { /* cut off the blocks of the run written so far */
+        if (w->fd >= 0 && w->off != w->run_at.off &&
+            (ftruncate(w->fd, (off_t)w->run_at.off) != 0 ||
+             lseek(w->fd, (off_t)w->run_at.off, SEEK_SET) < 0))
+            w->full = 1; /* left behind: recovery cuts an unfinished run off */
+        w->off = w->run_at.off;
+        w->seg_events = w->run_at.seg_events;
+        w->next_seq = w->run_at.next_seq;
+        w->nidx = w->run_at.nidx;
+        w->tmin = w->run_at.tmin;
+        w->tmax = w->run_at.tmax;
+        memcpy(w->chain, w->run_at.chain, 32);
+        w->keys.nnodes = w->run_at.nnodes;
+        for (size_t i = 0; i < w->keys.cap; i++) /* their blocks are gone: new nodes again */
+            w->keys.table[i].last_block = UINT32_MAX;
+    }
     mm_blockb_reset(&w->bb);
+    mm_logrun_reset(&w->run);
+    w->run_writing = 0;
+    w->run_done = 0;
     return n;
 }
 
 mm_rc mm_logw_seal(mm_logw *w, mm_error *err)
 {
     mm_rc rc;
+    if (w->dry)
+        mm_logw_replay(w, 0, 0);
+    if ((rc = write_run(w, err)) != MM_OK)
+        return rc;
     if (w->fd < 0)
         return MM_OK;
-    if ((rc = flush_block(w, err)) != MM_OK)
-        return rc;
     if (w->seg_events == 0) { /* nothing in it: remove the empty file */
         char path[4400];
         seg_path(w, w->segno, ".open", path, sizeof(path));
@@ -836,6 +1016,7 @@ void mm_logw_free(mm_logw **wp)
         close(w->lockfd);
     sodium_memzero(w->sk, sizeof(w->sk));
     mm_blockb_release(&w->bb);
+    mm_logrun_release(&w->run);
     mm_buf_release(&w->payload);
     ZSTD_freeCCtx(w->cctx);
     free(w->cbuf);

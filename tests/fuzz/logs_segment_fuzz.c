@@ -1,8 +1,9 @@
 /*
- * Fuzz target for the segment reader's untrusted input: block payload decoding (format 2:
- * templates, shapes, number columns) and footer parsing (block index, bloom filter, account
- * index) take bytes from a file anyone with disk access could have changed. Whatever the
- * bytes, they must be rejected or decoded within bounds, never crash or read out of range.
+ * Fuzz target for the segment reader's untrusted input: block payload decoding (format 3:
+ * templates, shapes, number columns, columns taken from the events' times) and footer parsing
+ * (block index, bloom filter, account index) take bytes from a file anyone with disk access could
+ * have changed. Whatever the bytes, they must be rejected or decoded within bounds, never crash or
+ * read out of range.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -58,6 +58,20 @@ class AlertReviewTest(MamoriCase):
         self.assertIn("alert.review", log)
         self.ok("audit", "verify")
 
+    def test_alert_events_are_found_by_their_number(self):
+        # the store groups a run's events by account, so an event's number is its place in the
+        # store: every line an alert cites is there under the number the alert gives
+        stored = {e["seq"]: e for e in json.loads(self.ok("logs", "query", "--json").out)}
+        self.assertEqual(len(stored), len(json.loads(self.ok("logs", "query", "--json").out)))
+        cited = 0
+        for a in self.alerts():
+            for ev in a["events"]:
+                self.assertIn(ev["seq"], stored)
+                if "raw" in ev:
+                    self.assertEqual(stored[ev["seq"]]["raw"], ev["raw"])
+                    cited += 1
+        self.assertGreater(cited, 0)
+
     def test_evaluator_wants_reviews(self):
         # on the day: nothing overdue yet
         self.assertEqual([s for s in self.failing("2025-11-20") if s.startswith("alert:")], [])

@@ -190,7 +190,7 @@ class CollectCase(MamoriCase):
         self.ok("logs", "verify")
 
     def test_tcp_kill9_during_heavy_ingest_keeps_a_prefix_once(self):
-        # segments roll over and blocks are written while the collector runs, so the crash
+        # segments roll over and runs are written while the collector runs, so the crash
         # leaves sealed segments, a torn open segment and a journal that overlap
         import threading
         self.conf("[logs]\nblock_events = 256\nsegment_events = 4096")
@@ -225,7 +225,9 @@ class CollectCase(MamoriCase):
         k = len(raws)
         self.assertGreater(k, 0)
         self.assertLess(k, n)
-        self.assertEqual(raws, lines[:k])  # in order, nothing missing, nothing twice
+        # the first k lines, nothing missing, nothing twice (a query gives time order, and
+        # these lines share one time: the store's order within it is by account)
+        self.assertEqual(sorted(raws), sorted(lines[:k]))
         st = self.stats()
         self.assertEqual(st["stored"], k)
         self.assertEqual(st["received"], k)
