@@ -5,8 +5,9 @@
 #   at rest ≤ `zstd -19` of the raw text (hashes, seals and indexes included)
 #   verify  ≥ 1 GB/s of stored data
 #   query   one account's history < 1 s over 100 M events: a busy account (sato, in every
-#           block of this corpus, so the account index cannot skip any) and a rare one
-#           (vendor-maint, about 1 line in 20,000); measured over the corpus, then over
+#           stretch of this corpus: without the grouping of runs by account it would be in
+#           every block) and a rare one (vendor-maint, about 1 line in 20,000); measured over
+#           the corpus, then over
 #           REPEAT × the corpus (the same file imported REPEAT-1 more times: segments of the
 #           same shape, so the figure is measured, not extrapolated)
 #   memory  peak RSS of the import (/usr/bin/time)

@@ -6,24 +6,7 @@
  * none — ascending by key, and by arrival within a group. Ordering is a counting sort over the
  * groups: linear in the events, with the (few) distinct keys sorted.
  */
-#include <sys/mman.h>
-
 #include "logs_int.h"
-
-/* Large areas read out of order: backed by huge pages where the kernel offers them on request
- * (fewer TLB misses); only a hint. */
-static void huge_hint(void *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-    uintptr_t a = ((uintptr_t)p + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
-    uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)((2u << 20) - 1);
-    if (e > a)
-        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)n;
-#endif
-}
 
 /* One event in the arena; its bytes (raw line first) follow the record. */
 typedef struct run_rec {
@@ -127,7 +110,6 @@ void mm_logrun_add(mm_logrun *r, const mm_event *ev, const uint64_t keys[2])
             ncap *= 2;
         r->arena = mm_xrealloc(r->arena, ncap);
         r->cap = ncap;
-        huge_hint(r->arena, ncap);
     }
     if (r->n == r->capn) {
         r->capn = r->capn ? r->capn * 2 : 4096;
