@@ -184,6 +184,7 @@ typedef struct mm_logrun {
     uint32_t *gcount; /* per group: its events */
     size_t ngroups, gcap;
     uint32_t *order, *pos;
+    size_t *soff; /* per stored position: the record (what the writer reads, in that order) */
     int ordered;
 } mm_logrun;
 
@@ -199,6 +200,8 @@ void mm_logrun_prefetch(const mm_logrun *r, uint32_t at);
 void mm_logrun_order_by_time(mm_logrun *r);
 /* OUT: *ev (views valid until the run is reset), keys (may be NULL): the user and source keys. */
 void mm_logrun_event(const mm_logrun *r, uint32_t i, mm_event *ev, uint64_t keys[2]);
+/* The same for the event at stored position at (after mm_logrun_order). */
+void mm_logrun_event_at(const mm_logrun *r, uint32_t at, mm_event *ev, uint64_t keys[2]);
 
 /* The block hash: BLAKE2b-256(prev || header[0..40) || BLAKE2b-256(compressed)). The inner
  * hash of each block is independent of the chain, so verify computes them in parallel. */

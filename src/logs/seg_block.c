@@ -35,13 +35,28 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+/* The last date computed: lines come in runs of one day, so the Gregorian date is worked
+ * out once per day and column, not per value. */
+typedef struct tmemo {
+    int64_t days;    /* INT64_MIN: none yet */
+    uint64_t ymd[3]; /* by TF_MDAY, TF_MON, TF_YEAR */
+} tmemo;
+
+#define TMEMO_INIT                                                                                 \
+    {                                                                                              \
+        INT64_MIN,                                                                                 \
+        {                                                                                          \
+            0, 0, 0                                                                                \
+        }                                                                                          \
+    }
+
 /* Field f of the time ms (UTC) shifted by off minutes; the Gregorian date from the day count
  * by the usual era arithmetic (400-year eras of 146097 days, years from March). */
-static uint64_t time_field(int f, int64_t ms, int64_t off)
+static uint64_t time_field(int f, int64_t ms, int64_t off, tmemo *m)
 {
     int64_t sec = floor_div(ms, 1000), s = sec + off * 60;
     int64_t days = floor_div(s, 86400), sod = s - days * 86400;
-    int64_t z, era, doe, yoe, doy, mp, d, m, y;
+    int64_t z, era, doe, yoe, doy, mp, mo;
     switch (f) {
     case TF_SEC: return (uint64_t)(sod % 60);
     case TF_MIN: return (uint64_t)(sod / 60 % 60);
@@ -49,16 +64,20 @@ static uint64_t time_field(int f, int64_t ms, int64_t off)
     case TF_EPOCH: return (uint64_t)sec;
     default: break;
     }
-    z = days + 719468;
-    era = floor_div(z, 146097);
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    y = yoe + era * 400 + (m <= 2);
-    return f == TF_MDAY ? (uint64_t)d : f == TF_MON ? (uint64_t)m : (uint64_t)y;
+    if (days != m->days) {
+        z = days + 719468;
+        era = floor_div(z, 146097);
+        doe = z - era * 146097;
+        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        mp = (5 * doy + 2) / 153;
+        mo = mp < 10 ? mp + 3 : mp - 9;
+        m->ymd[0] = (uint64_t)(doy - (153 * mp + 2) / 5 + 1);
+        m->ymd[1] = (uint64_t)mo;
+        m->ymd[2] = (uint64_t)(yoe + era * 400 + (mo <= 2));
+        m->days = days;
+    }
+    return m->ymd[f - TF_MDAY];
 }
 
 /* Whether column c (cnt values, value j from the event idx[j]) is field f of the events'
@@ -66,8 +85,9 @@ static uint64_t time_field(int f, int64_t ms, int64_t off)
 static int col_is_time(const uint64_t *c, uint32_t cnt, const uint32_t *idx, const int64_t *times,
                        int f, int64_t off)
 {
+    tmemo m = TMEMO_INIT;
     for (uint32_t j = 0; j < cnt; j++)
-        if (time_field(f, times[idx[j]], off) != c[j])
+        if (time_field(f, times[idx[j]], off, &m) != c[j])
             return 0;
     return 1;
 }
@@ -81,6 +101,7 @@ static int find_time_col(const uint64_t *c, uint32_t cnt, const uint32_t *idx, c
 {
     static const uint64_t lo[TF__COUNT] = {0, 0, 0, 1, 1, 1900, 0};
     static const uint64_t hi[TF__COUNT] = {59, 59, 23, 31, 12, 9999, UINT64_MAX};
+    tmemo m0 = TMEMO_INIT;
     for (int f = 0; f < TF__COUNT; f++) {
         int64_t offs[4];
         int n = 0;
@@ -92,7 +113,7 @@ static int find_time_col(const uint64_t *c, uint32_t cnt, const uint32_t *idx, c
                 offs[n++] = *zone;
             if (f == TF_HOUR) { /* the zones in which the first value is this hour */
                 int64_t h =
-                    ((int64_t)c[0] - (int64_t)time_field(TF_HOUR, times[idx[0]], 0) + 48) % 24;
+                    ((int64_t)c[0] - (int64_t)time_field(TF_HOUR, times[idx[0]], 0, &m0) + 48) % 24;
                 if (h <= 14 && h * 60 != *zone && h)
                     offs[n++] = h * 60;
                 if (h - 24 >= -12 && (h - 24) * 60 != *zone)
@@ -100,7 +121,7 @@ static int find_time_col(const uint64_t *c, uint32_t cnt, const uint32_t *idx, c
             }
         }
         for (int k = 0; k < n; k++)
-            if (time_field(f, times[idx[0]], offs[k]) == c[0] &&
+            if (time_field(f, times[idx[0]], offs[k], &m0) == c[0] &&
                 col_is_time(c, cnt, idx, times, f, offs[k])) {
                 *f_out = f;
                 *off_out = offs[k];
@@ -824,6 +845,7 @@ static int read_columns(const uint8_t *p, size_t len, size_t *pos, const rdict *
                 goto out;
             if (mode == COL_TIME) { /* from the events' times */
                 int64_t off;
+                tmemo m = TMEMO_INIT;
                 if (*pos >= len || p[*pos] >= TF__COUNT)
                     goto out;
                 mode = p[(*pos)++];
@@ -833,7 +855,7 @@ static int read_columns(const uint8_t *p, size_t len, size_t *pos, const rdict *
                 if (off < -24 * 60 || off > 24 * 60)
                     goto out;
                 for (uint32_t j = start[t]; j < start[t + 1]; j++)
-                    (*vals)[base[list[j]] + k] = time_field(mode, ev[list[j]].time_ms, off);
+                    (*vals)[base[list[j]] + k] = time_field(mode, ev[list[j]].time_ms, off, &m);
                 continue;
             }
             for (uint32_t j = start[t]; j < start[t + 1]; j++) {

@@ -14,9 +14,9 @@ typedef struct run_rec {
     uint64_t seq;     /* kept for queries, which hold their matches in a run too */
     uint64_t keys[2]; /* user and source keys (mm_bloom_key; 0 when empty) */
     uint8_t kind, outcome, format, flags;
-    uint32_t bytes;                 /* bytes after the record */
-    uint32_t off[MM_EVF__COUNT];    /* of each field in those bytes */
-    uint32_t len[MM_EVF__COUNT];    /* 0 = empty */
+    uint32_t bytes;              /* bytes after the record */
+    uint32_t off[MM_EVF__COUNT]; /* of each field in those bytes */
+    uint32_t len[MM_EVF__COUNT]; /* 0 = empty */
 } run_rec;
 
 #define REC_ALIGN 8
@@ -51,6 +51,7 @@ void mm_logrun_release(mm_logrun *r)
     free(r->gcount);
     free(r->order);
     free(r->pos);
+    free(r->soff);
     memset(r, 0, sizeof(*r));
 }
 
@@ -171,6 +172,7 @@ void mm_logrun_order(mm_logrun *r)
         r->capord = r->capn;
         r->order = mm_xrealloc(r->order, r->capord * sizeof(*r->order));
         r->pos = mm_xrealloc(r->pos, r->capord * sizeof(*r->pos));
+        r->soff = mm_xrealloc(r->soff, r->capord * sizeof(*r->soff));
     }
     gs = mm_xmalloc((r->ngroups ? r->ngroups : 1) * sizeof(*gs));
     start = mm_xmalloc((r->ngroups ? r->ngroups : 1) * sizeof(*start));
@@ -186,6 +188,7 @@ void mm_logrun_order(mm_logrun *r)
         uint32_t at = start[r->grp[i]]++;
         r->order[at] = i;
         r->pos[i] = at;
+        r->soff[at] = r->recoff[i];
     }
     free(gs);
     free(start);
@@ -214,6 +217,7 @@ void mm_logrun_order_by_time(mm_logrun *r)
         r->capord = r->capn;
         r->order = mm_xrealloc(r->order, r->capord * sizeof(*r->order));
         r->pos = mm_xrealloc(r->pos, r->capord * sizeof(*r->pos));
+        r->soff = mm_xrealloc(r->soff, r->capord * sizeof(*r->soff));
     }
     k = mm_xmalloc((r->n ? r->n : 1) * sizeof(*k));
     for (uint32_t i = 0; i < r->n; i++) {
@@ -233,20 +237,18 @@ void mm_logrun_order_by_time(mm_logrun *r)
 void mm_logrun_prefetch(const mm_logrun *r, uint32_t at)
 {
     const char *p;
-    if (at + 16 < r->n) /* where a later one is */
-        __builtin_prefetch(&r->recoff[r->order[at + 16]]);
     if (at + 8 >= r->n)
         return;
-    p = r->arena + r->recoff[r->order[at + 8]];
+    p = r->arena + r->soff[at + 8];
     __builtin_prefetch(p);
     __builtin_prefetch(p + 64);
     __builtin_prefetch(p + 128);
     __builtin_prefetch(p + 192);
 }
 
-void mm_logrun_event(const mm_logrun *r, uint32_t i, mm_event *ev, uint64_t keys[2])
+/* Event i's record (views into it) into ev; keys when not NULL. */
+static void rec_event(const run_rec *rec, mm_event *ev, uint64_t keys[2])
 {
-    const run_rec *rec = (const run_rec *)(const void *)(r->arena + r->recoff[i]);
     const char *p = (const char *)(rec + 1);
     ev->time_ms = rec->time_ms;
     ev->kind = rec->kind;
@@ -260,4 +262,14 @@ void mm_logrun_event(const mm_logrun *r, uint32_t i, mm_event *ev, uint64_t keys
         keys[0] = rec->keys[0];
         keys[1] = rec->keys[1];
     }
+}
+
+void mm_logrun_event_at(const mm_logrun *r, uint32_t at, mm_event *ev, uint64_t keys[2])
+{
+    rec_event((const run_rec *)(const void *)(r->arena + r->soff[at]), ev, keys);
+}
+
+void mm_logrun_event(const mm_logrun *r, uint32_t i, mm_event *ev, uint64_t keys[2])
+{
+    rec_event((const run_rec *)(const void *)(r->arena + r->recoff[i]), ev, keys);
 }

@@ -860,7 +860,7 @@ static mm_rc write_run(mm_logw *w, mm_error *err)
         mm_event ev;
         uint64_t k[2];
         mm_logrun_prefetch(&w->run, w->run_done); /* read out of order: fetch ahead */
-        mm_logrun_event(&w->run, w->run.order[w->run_done], &ev, k);
+        mm_logrun_event_at(&w->run, w->run_done, &ev, k);
         if ((w->bb.n >= (uint32_t)w->conf.block_events ||
              w->bb.total_raw + ev.f[MM_EVF_RAW].n + 1024 > MM_SEG_MAX_BLOCK / 4 || w->full) &&
             (rc = flush_block(w, 0, err)) != MM_OK)
