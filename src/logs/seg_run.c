@@ -155,34 +155,44 @@ void mm_logrun_add(mm_logrun *r, const mm_event *ev, const uint64_t keys[2])
     r->ordered = 0;
 }
 
-static const uint64_t *gsort_keys;
-static int gsort_cmp(const void *a, const void *b)
+/* Room in order[], pos[] and soff[] for every event of the run. */
+static void order_room(mm_logrun *r)
 {
-    uint64_t x = gsort_keys[*(const uint32_t *)a], y = gsort_keys[*(const uint32_t *)b];
-    return x < y ? -1 : x > y;
-}
-
-void mm_logrun_order(mm_logrun *r)
-{
-    uint32_t *gs, *start;
-    uint32_t acc = 0;
-    if (r->ordered)
-        return;
     if (r->n > r->capord) {
         r->capord = r->capn;
         r->order = mm_xrealloc(r->order, r->capord * sizeof(*r->order));
         r->pos = mm_xrealloc(r->pos, r->capord * sizeof(*r->pos));
         r->soff = mm_xrealloc(r->soff, r->capord * sizeof(*r->soff));
     }
+}
+
+typedef struct gkey {
+    uint64_t key;
+    uint32_t g;
+} gkey;
+
+static int gkey_cmp(const void *a, const void *b)
+{
+    const gkey *x = a, *y = b;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+void mm_logrun_order(mm_logrun *r)
+{
+    gkey *gs;
+    uint32_t *start;
+    uint32_t acc = 0;
+    if (r->ordered)
+        return;
+    order_room(r);
     gs = mm_xmalloc((r->ngroups ? r->ngroups : 1) * sizeof(*gs));
     start = mm_xmalloc((r->ngroups ? r->ngroups : 1) * sizeof(*start));
     for (size_t g = 0; g < r->ngroups; g++)
-        gs[g] = (uint32_t)g;
-    gsort_keys = r->gkey;
-    qsort(gs, r->ngroups, sizeof(*gs), gsort_cmp);
+        gs[g] = (gkey){r->gkey[g], (uint32_t)g};
+    qsort(gs, r->ngroups, sizeof(*gs), gkey_cmp); /* keys are distinct */
     for (size_t k = 0; k < r->ngroups; k++) {
-        start[gs[k]] = acc;
-        acc += r->gcount[gs[k]];
+        start[gs[k].g] = acc;
+        acc += r->gcount[gs[k].g];
     }
     for (uint32_t i = 0; i < r->n; i++) { /* arrival order within a group */
         uint32_t at = start[r->grp[i]]++;
@@ -213,12 +223,7 @@ void mm_logrun_order_by_time(mm_logrun *r)
 {
     tkey *k;
     int sorted = 1;
-    if (r->n > r->capord) {
-        r->capord = r->capn;
-        r->order = mm_xrealloc(r->order, r->capord * sizeof(*r->order));
-        r->pos = mm_xrealloc(r->pos, r->capord * sizeof(*r->pos));
-        r->soff = mm_xrealloc(r->soff, r->capord * sizeof(*r->soff));
-    }
+    order_room(r);
     k = mm_xmalloc((r->n ? r->n : 1) * sizeof(*k));
     for (uint32_t i = 0; i < r->n; i++) {
         const run_rec *rec = (const run_rec *)(const void *)(r->arena + r->recoff[i]);
