@@ -235,7 +235,8 @@ mm_rc mm_logs_query(const char *logs_dir, const mm_logq *q, mm_logq_fn fn, void 
 typedef struct mm_logv_report {
     uint64_t segments, blocks, events, bytes;
     uint64_t problems;
-    mm_buf text; /* one line per problem: "seg-000003.mms block 7 (events 28672-32767): ..." */
+    double seconds; /* the checking itself (mm_logs_verify_recorded), not recording it */
+    mm_buf text;    /* one line per problem: "seg-000003.mms block 7 (events 28672-32767): ..." */
 } mm_logv_report;
 
 void mm_logv_report_init(mm_logv_report *r);
