@@ -63,6 +63,7 @@ mm_rc mm_framer_finish(mm_framer *f, const char **msg, size_t *len, int *truncat
 /* ---- parsers ------------------------------------------------------------------------------ */
 
 #define MM_PARSE_SCRATCH 8192
+#define MM_PARSE_SIDS 64 /* SIDs remembered per input (Windows) */
 
 /* What parsers share across lines of one input. Initialise with mm_parse_ctx_init. */
 typedef struct mm_parse_ctx {
@@ -73,6 +74,13 @@ typedef struct mm_parse_ctx {
     int csv_header_seen; /* EMR CSV: the header row has been read */
     int csv_cols[8];     /* EMR CSV: column of time, user, patient, action, terminal */
     uint64_t headers;    /* header rows skipped */
+    /* Windows: account names seen with their SIDs (4720, 4624), newest over oldest, so a 4732
+     * that names the new member only by SID can name the account */
+    struct {
+        uint64_t sid; /* mm_hash64 of the SID text; 0 = free */
+        char name[64];
+    } sids[MM_PARSE_SIDS];
+    unsigned sid_next;
     char scratch[MM_PARSE_SCRATCH]; /* decoded field text for the current line */
     size_t scratch_used;
 } mm_parse_ctx;

@@ -52,6 +52,38 @@ static int status_ok(const char *st)
     return *end == '\0' && v == 0;
 }
 
+/* Remembers that sid names the account name (both as the event gives them). */
+static void sid_note(mm_parse_ctx *c, const char *sid, const char *name)
+{
+    uint64_t h;
+    size_t n;
+    if (!sid || !name || strncmp(sid, "S-1-", 4) != 0 || !*name || strcmp(name, "-") == 0 ||
+        (n = strlen(name)) >= sizeof(c->sids[0].name))
+        return;
+    h = mm_hash64(sid, strlen(sid), 0x5349445349445349ULL) | 1;
+    for (unsigned i = 0; i < MM_PARSE_SIDS; i++)
+        if (c->sids[i].sid == h) { /* known: the name may have changed (4781) */
+            memcpy(c->sids[i].name, name, n + 1);
+            return;
+        }
+    c->sids[c->sid_next].sid = h;
+    memcpy(c->sids[c->sid_next].name, name, n + 1);
+    c->sid_next = (c->sid_next + 1) % MM_PARSE_SIDS;
+}
+
+/* The account name remembered for sid, or NULL. */
+static const char *sid_name(const mm_parse_ctx *c, const char *sid)
+{
+    uint64_t h;
+    if (!sid || strncmp(sid, "S-1-", 4) != 0)
+        return NULL;
+    h = mm_hash64(sid, strlen(sid), 0x5349445349445349ULL) | 1;
+    for (unsigned i = 0; i < MM_PARSE_SIDS; i++)
+        if (c->sids[i].sid == h)
+            return c->sids[i].name;
+    return NULL;
+}
+
 void mm_win_map(mm_parse_ctx *c, long id, mm_win_get get, void *ud, mm_event *ev)
 {
     const win_row *row = NULL;
@@ -76,8 +108,13 @@ void mm_win_map(mm_parse_ctx *c, long id, mm_win_get get, void *ud, mm_event *ev
     }
     if (row->user) {
         const char *u = get(ud, row->user);
-        if (id == 4732 && (!u || strcmp(u, "-") == 0 || !*u))
+        if (id == 4720 || id == 4624) /* the account and its SID, for a 4732 later */
+            sid_note(c, get(ud, id == 4720 ? "TargetSid" : "TargetUserSid"), u);
+        if (id == 4732 && (!u || strcmp(u, "-") == 0 || !*u)) { /* a local account: its SID */
             u = get(ud, "MemberSid");
+            if (sid_name(c, u))
+                u = sid_name(c, u);
+        }
         if (u && strncmp(u, "CN=", 3) == 0) { /* a distinguished name: its common name */
             const char *e = u + 3;
             while (*e && *e != ',') {

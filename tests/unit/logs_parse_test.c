@@ -125,6 +125,44 @@ static void test_emr_header(void **state)
     free(pc);
 }
 
+/* A 4732 that names the new member only by SID (a local account) names the account when the
+ * same input created it (4720) or saw it log on (4624); an unknown SID stays as it is. */
+static void test_windows_sid_names(void **state)
+{
+    mm_parse_ctx *pc = mm_xmalloc(sizeof(*pc));
+    const mm_log_parser *p;
+    int idx;
+    mm_event ev;
+    const char *created = "{\"TimeCreated\":\"2025-11-20T04:47:10Z\",\"Id\":4720,\"MachineName\":"
+                          "\"EMR-AP01\",\"Data\":{\"TargetUserName\":\"support01\",\"TargetSid\":"
+                          "\"S-1-5-21-100-200-300-1013\"}}";
+    const char *logon = "{\"TimeCreated\":\"2025-11-20T04:47:20Z\",\"Id\":4624,\"MachineName\":"
+                        "\"EMR-AP01\",\"Data\":{\"TargetUserName\":\"tanaka\",\"TargetUserSid\":"
+                        "\"S-1-5-21-100-200-300-1020\",\"IpAddress\":\"-\"}}";
+    const char *added = "{\"TimeCreated\":\"2025-11-20T04:47:31Z\",\"Id\":4732,\"MachineName\":"
+                        "\"EMR-AP01\",\"Data\":{\"MemberName\":\"-\",\"MemberSid\":\"";
+    const char *added_end = "\",\"TargetUserName\":\"Administrators\"}}";
+    static const char *const sids[3] = {"S-1-5-21-100-200-300-1013", "S-1-5-21-100-200-300-1020",
+                                        "S-1-5-21-100-200-300-1099"};
+    static const char *const want[3] = {"support01", "tanaka", "S-1-5-21-100-200-300-1099"};
+    (void)state;
+
+    p = mm_log_parser_find("windows-json", &idx);
+    mm_parse_ctx_init(pc, NOW_MS, 540, NULL);
+    assert_int_equal(mm_log_parse(pc, p, idx, created, strlen(created), &ev), MM_OK);
+    expect_sv(0, "user", ev.f[MM_EVF_USER], "support01");
+    assert_int_equal(mm_log_parse(pc, p, idx, logon, strlen(logon), &ev), MM_OK);
+    for (int i = 0; i < 3; i++) {
+        char line[512];
+        snprintf(line, sizeof(line), "%s%s%s", added, sids[i], added_end);
+        assert_int_equal(mm_log_parse(pc, p, idx, line, strlen(line), &ev), MM_OK);
+        assert_int_equal(ev.kind, MM_EVK_GROUP_MEMBER_ADDED);
+        expect_sv(i, "user", ev.f[MM_EVF_USER], want[i]);
+        expect_sv(i, "target", ev.f[MM_EVF_TARGET], "Administrators");
+    }
+    free(pc);
+}
+
 /* RFC 3164 has no year: a date ahead of now belongs to last year. */
 static void test_bsd_year(void **state)
 {
@@ -437,10 +475,11 @@ static void test_every_parser_bad_input(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parser_cases), cmocka_unit_test(test_emr_header),
-        cmocka_unit_test(test_bsd_year),     cmocka_unit_test(test_framer_lines),
-        cmocka_unit_test(test_framer_octet), cmocka_unit_test(test_time_parse),
-        cmocka_unit_test(test_evtx_file),    cmocka_unit_test(test_every_parser_bad_input),
+        cmocka_unit_test(test_parser_cases),      cmocka_unit_test(test_emr_header),
+        cmocka_unit_test(test_bsd_year),          cmocka_unit_test(test_framer_lines),
+        cmocka_unit_test(test_framer_octet),      cmocka_unit_test(test_time_parse),
+        cmocka_unit_test(test_evtx_file),         cmocka_unit_test(test_every_parser_bad_input),
+        cmocka_unit_test(test_windows_sid_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
