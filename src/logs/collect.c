@@ -157,9 +157,12 @@ mm_rc mm_coll_ingest(mm_coll *c, mm_batch *b, mm_error *err)
         return MM_OK;
     pthread_mutex_lock(&c->lock);
     mm_logsess_dropped(c->s, b->lost);
+    c->unjournaled += b->lost;
     rc = mm_journal_write(c->j, b->bytes.data, b->bytes.len, b->n, err);
     if (rc != MM_OK) {
         mm_logsess_dropped(c->s, b->n);
+        c->unjournaled += b->n;
+        c->store_failed = 1;
         goto out;
     }
     for (size_t i = 0; rc == MM_OK && i < b->n; i++) {
@@ -169,6 +172,8 @@ mm_rc mm_coll_ingest(mm_coll *c, mm_batch *b, mm_error *err)
         if (it->has_pos)
             mm_logsess_file_pos(c->s, it->pos.path, it->pos.dev, it->pos.ino, it->pos.end);
     }
+    if (rc != MM_OK) /* refused by the store: it and the rest of the batch are in the journal */
+        c->store_failed = 1;
     c->events += b->n;
 out:
     pthread_mutex_unlock(&c->lock);
@@ -406,6 +411,8 @@ static mm_rc commit_locked(mm_coll *col, mm_error *err)
     mm_rc rc;
     pthread_mutex_lock(&col->lock);
     rc = mm_logsess_commit(col->s, err);
+    if (rc != MM_OK)
+        col->store_failed = 1;
     pthread_mutex_unlock(&col->lock);
     return rc;
 }
@@ -595,11 +602,22 @@ out:
         }
     for (int i = 0; i < MM_COLLECT_MAX_FOLLOW; i++)
         mm_follow_free(&fol[i]);
-    if (col.j) {
+    if (col.j && !col.store_failed) {
         mm_error e2;
         mm_error_clear(&e2);
-        if (mm_logsess_commit(s, rc == MM_OK ? err : &e2) != MM_OK && rc == MM_OK)
-            rc = err->rc ? err->rc : MM_ERR_IO;
+        if (mm_logsess_commit(s, rc == MM_OK ? err : &e2) != MM_OK) {
+            col.store_failed = 1;
+            if (rc == MM_OK)
+                rc = err->rc ? err->rc : MM_ERR_IO;
+        }
+    }
+    if (col.j && col.store_failed) {
+        /* the store could not take more (a full disk): stop as after a crash. What the
+         * journal holds is stored and counted by the next start's replay; only what never
+         * reached the journal, and the alarm, are recorded now */
+        mm_error e2;
+        mm_error_clear(&e2);
+        mm_logsess_record_lost(s, col.unjournaled, &e2);
     }
     if (ufd >= 0)
         close(ufd);

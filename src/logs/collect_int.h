@@ -55,6 +55,8 @@ typedef struct mm_coll {
     atomic_uint_fast64_t events; /* messages taken (written under the lock, read anywhere) */
     mm_rc failed;                /* the first error an input thread met (the loop stops on it) */
     mm_error ferr;
+    int store_failed;     /* a journal write, an append or a commit failed: stop as after a crash */
+    uint64_t unjournaled; /* messages lost before the journal (its write failed, bad frames) */
 } mm_coll;
 
 /* Journals the batch with one write, then runs its messages through the session; empties it.

@@ -24,6 +24,7 @@ struct mm_journal {
     uint64_t flushed; /* records written to the file (next - pending) */
     uint64_t size;    /* bytes in the file */
     mm_buf pend;      /* encoded records not yet written */
+    int full;         /* the last write failed for want of space */
 };
 
 static void put_u16(uint8_t *p, uint16_t v)
@@ -140,10 +141,16 @@ mm_rc mm_journal_write(mm_journal *j, const void *data, size_t len, uint64_t n, 
 {
     if (len == 0)
         return MM_OK;
-    if (mm_write_full(j->fd, data, len) != MM_OK)
+    if (mm_write_full(j->fd, data, len) != MM_OK) {
+        int e = errno;
+        j->full = e == ENOSPC || e == EDQUOT;
+        /* cut a partial batch off: the journal stays whole records */
+        if (ftruncate(j->fd, (off_t)j->size) != 0 || lseek(j->fd, (off_t)j->size, SEEK_SET) < 0)
+            e = errno;
         return mm_error_set(err, MM_ERR_IO, j->path, 0, 0,
-                            "ジャーナルに書けません%s (cannot write the journal: %s%s)",
-                            FULL_JA(errno), strerror(errno), FULL_EN(errno));
+                            "ジャーナルに書けません%s (cannot write the journal: %s%s)", FULL_JA(e),
+                            strerror(e), FULL_EN(e));
+    }
     if (j->sync && fdatasync(j->fd) != 0)
         return mm_error_set(err, MM_ERR_IO, j->path, 0, 0, "fdatasync: %s", strerror(errno));
     j->next += n;
@@ -170,6 +177,11 @@ mm_rc mm_journal_flush(mm_journal *j, mm_error *err)
         j->next = j->flushed; /* the batch is not in the journal: its numbers are reused */
     mm_buf_reset(&j->pend);
     return rc;
+}
+
+int mm_journal_disk_full(const mm_journal *j)
+{
+    return j->full;
 }
 
 uint64_t mm_journal_next(const mm_journal *j)

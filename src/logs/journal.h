@@ -61,6 +61,8 @@ mm_rc mm_journal_add(mm_journal *j, const mm_jrec *r, uint64_t *seq, mm_error *e
 mm_rc mm_journal_flush(mm_journal *j, mm_error *err);
 /* The number the next record will get. */
 uint64_t mm_journal_next(const mm_journal *j);
+/* 1 when the last write failed for want of space (ENOSPC, EDQUOT). */
+int mm_journal_disk_full(const mm_journal *j);
 /* Records written since the last cut. */
 uint64_t mm_journal_count(const mm_journal *j);
 /* Bytes in the file (header included). */

@@ -382,6 +382,10 @@ mm_rc mm_logsess_message(mm_logsess *s, mm_parse_ctx *pc, const mm_log_parser *p
                          const char *msg, size_t len, int truncated, mm_error *err);
 /* Adds to the dropped count (collector). */
 void mm_logsess_dropped(mm_logsess *s, uint64_t n);
+/* After the collector stopped on a storage failure (it does not commit: the journal's events
+ * are stored and counted by the next start's replay): records only the lost messages that
+ * never reached the journal, as dropped, and the disk-full alarm. */
+mm_rc mm_logsess_record_lost(mm_logsess *s, uint64_t lost, mm_error *err);
 /* Adds to the rejected-connections count (collector). */
 void mm_logsess_rejected(mm_logsess *s, uint64_t n);
 

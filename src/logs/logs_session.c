@@ -258,6 +258,28 @@ mm_rc mm_logsess_message(mm_logsess *s, mm_parse_ctx *pc, const mm_log_parser *p
     return MM_OK;
 }
 
+static mm_rc counter_add(mm_store *st, const char *name, uint64_t v, mm_error *err);
+
+mm_rc mm_logsess_record_lost(mm_logsess *s, uint64_t lost, mm_error *err)
+{
+    uint64_t full = s->c.disk_full - s->done.disk_full;
+    mm_rc rc;
+    if (s->j && mm_journal_disk_full(s->j) && full == 0)
+        full = 1;
+    if (!lost && !full)
+        return MM_OK;
+    if ((rc = mm_store_begin(s->st, err)) != MM_OK)
+        return rc;
+    rc = counter_add(s->st, "dropped", lost, err);
+    if (rc == MM_OK)
+        rc = counter_add(s->st, "disk_full", full, err);
+    if (rc == MM_OK)
+        rc = mm_store_commit(s->st, err);
+    else
+        mm_store_rollback(s->st);
+    return rc;
+}
+
 void mm_logsess_dropped(mm_logsess *s, uint64_t n)
 {
     s->c.dropped += n;
@@ -406,7 +428,16 @@ mm_rc mm_logsess_commit(mm_logsess *s, mm_error *err)
     /* When the seal fails (the disk is full), the events not written are counted as dropped
      * and the counts are still recorded (mamori.db may live on another disk). */
     if ((seal_rc = mm_logw_seal(s->w, err)) != MM_OK) {
-        uint64_t lost = mm_logw_discard_pending(s->w);
+        uint64_t lost;
+        if (s->j && mm_journal_count(s->j) > 0) {
+            /* The collector: every event since the last commit is in the journal. Keep them
+             * all (the held run too) and record nothing, as after a crash: a later commit, or
+             * the journal replay at the next start, stores and counts them once. */
+            if (mm_logw_disk_full(s->w))
+                s->c.disk_full++;
+            return seal_rc;
+        }
+        lost = mm_logw_discard_pending(s->w);
         s->c.stored -= lost;
         s->c.dropped += lost;
         if (mm_logw_disk_full(s->w))

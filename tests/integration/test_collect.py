@@ -189,6 +189,46 @@ class CollectCase(MamoriCase):
             self.assertEqual(raws.count(m.decode()), 1, m)
         self.ok("logs", "verify")
 
+    def test_a_full_disk_at_the_seal_keeps_every_acknowledged_message(self):
+        # the store's disk fills after messages were acknowledged but before they are sealed:
+        # the collector stops without counting them lost, and the next start stores each once
+        logs = os.path.join(self.ws, "logs")
+        os.makedirs(logs, exist_ok=True)
+        if os.geteuid() != 0 or subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", logs],
+                capture_output=True, timeout=60).returncode != 0:
+            self.skipTest("needs root to mount a small tmpfs")
+        self.mounts.append(logs)
+        port = free_port()
+        p, _ = self.start("--relp", "127.0.0.1:%d" % port, "--commit-seconds", "3600")
+        msgs = [b"<13>Nov 20 10:00:%02d h1 sshd[7]: Failed password for u%d from 192.0.2.%d port "
+                b"4%04d ssh2" % (i % 60, i % 13, i % 200, i) for i in range(3000)]
+        c = RelpClient("127.0.0.1", port)
+        for m in msgs:
+            self.assertTrue(c.syslog(m))  # acknowledged: in the journal
+        c.close()
+        filler = os.path.join(logs, "quarantine", "filler")
+        with open(filler, "wb", buffering=0) as f:  # fill the disk to the last byte
+            try:
+                for _ in range(4096):
+                    f.write(b"\0" * 4096)
+            except OSError:
+                pass
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=60)
+        self.assertNotEqual(p.returncode, 0)  # it could not seal, and says so
+        self.assertIn("disk full", p.stderr.read().decode())
+        os.remove(filler)  # space returns; any session replays the journal at its start
+        self.ok("logs", "import", "--format", "syslog", "/dev/null")
+        raws = self.raws()
+        for m in msgs:
+            self.assertEqual(raws.count(m.decode()), 1, m)
+        self.ok("logs", "verify")
+        st = self.stats()
+        self.assertEqual(st["stored"], len(msgs))
+        self.assertEqual(st["dropped"], 0)
+        self.assertGreaterEqual(st["disk_full"], 1)
+
     def test_tcp_kill9_during_heavy_ingest_keeps_a_prefix_once(self):
         # segments roll over and runs are written while the collector runs, so the crash
         # leaves sealed segments, a torn open segment and a journal that overlap
