@@ -1,6 +1,7 @@
 /*
- * The segment writer: appends events in blocks (zstd, hash-chained), seals a segment with a
- * signed footer, and on open recovers what a crash left behind. One writer per store, held by
+ * The segment writer: holds events in a run, writes each run grouped by account in blocks
+ * (zstd, hash-chained), seals a segment with a signed footer, and on open recovers what a
+ * crash left behind (whole runs). One writer per store, held by
  * an flock on logs/.lock. The open segment is seg-N.mms.open; sealing appends the footer,
  * fsyncs and renames it to seg-N.mms (then fsyncs the directory), so a sealed segment is
  * whole or absent.
@@ -240,15 +241,12 @@ static mm_rc seg_start(mm_logw *w, mm_error *err)
     return MM_OK;
 }
 
-/* The event's user and source keys for the account index (0 for an empty field), with their
- * hash slots fetched into the cache while the block codec works on the event. */
-static void keys_of(const mm_logw *w, const mm_event *ev, uint64_t k[2])
+/* The event's user and source keys for the account index and the run's groups (0 for an
+ * empty field). */
+static void keys_of(const mm_event *ev, uint64_t k[2])
 {
     k[0] = ev->f[MM_EVF_USER].n ? mm_bloom_key('u', ev->f[MM_EVF_USER].p, ev->f[MM_EVF_USER].n) : 0;
     k[1] = ev->f[MM_EVF_SRC].n ? mm_bloom_key('s', ev->f[MM_EVF_SRC].p, ev->f[MM_EVF_SRC].n) : 0;
-    if (w->keys.table)
-        for (int i = 0; i < 2; i++)
-            __builtin_prefetch(&w->keys.table[key_slot(k[i], w->keys.cap)], 1);
 }
 
 /* Notes the event's user and source (keys_of) in the account index, under the block being
@@ -593,7 +591,7 @@ static mm_rc recover_open(mm_logw *w, uint64_t n, mm_buf *notices, mm_error *err
             }
             for (size_t i = 0; i < nev; i++) {
                 uint64_t k[2];
-                keys_of(w, &evs[i], k);
+                keys_of(&evs[i], k);
                 note_keys(w, &evs[i], k);
             }
             free(evs);
@@ -913,7 +911,7 @@ mm_rc mm_logw_append(mm_logw *w, const mm_event *ev, mm_error *err)
     mm_rc rc;
     uint64_t keys[2];
 
-    keys_of(w, ev, keys);
+    keys_of(ev, keys);
     if (w->dry && w->dry_left) { /* already stored: grouped the same way, only numbered */
         mm_logrun_add(&w->run, ev, keys);
         if (--w->dry_left == 0 || w->run.n >= run_limit(w) ||
