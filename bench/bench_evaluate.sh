@@ -47,17 +47,7 @@ for k in assets staff accounts media; do
 done
 "$bin" --dir "$tmp/ws" import advisories "$root/data/advisories/feed.json" >/dev/null
 
-median_ms() {
-    local times=()
-    for _ in $(seq "$runs"); do
-        local s e
-        s=$(date +%s%N)
-        "$@" >/dev/null 2>&1
-        e=$(date +%s%N)
-        times+=($(((e - s) / 1000000)))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
+. "$(dirname "$0")/lib.sh"
 
 printf '%-44s %10s %10s\n' "task ($runs runs, median)" "ms" "budget"
 ms=$(median_ms "$bin" --dir "$tmp/ws" evaluate)

@@ -13,18 +13,7 @@ export MAMORI_DATA=${MAMORI_DATA:-$(cd "$(dirname "$0")/.." && pwd)/data}
 
 "$bin" demo --dir "$tmp/demo" --no-serve >/dev/null
 
-# Median wall time in ms of a command over $runs runs.
-median_ms() {
-    local times=()
-    for _ in $(seq "$runs"); do
-        local s e
-        s=$(date +%s%N)
-        "$@" >/dev/null 2>&1
-        e=$(date +%s%N)
-        times+=($(((e - s) / 1000000)))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
+. "$(dirname "$0")/lib.sh"
 
 cat >"$tmp/peer.py" <<'PY'
 import sqlite3, sys

@@ -28,7 +28,7 @@ void mm_buf_reset(mm_buf *b)
         b->data[0] = '\0';
 }
 
-static mm_rc grow(mm_buf *b, size_t extra)
+mm_rc mm_buf_reserve(mm_buf *b, size_t extra)
 {
     size_t need, cap;
 
@@ -49,7 +49,7 @@ static mm_rc grow(mm_buf *b, size_t extra)
 
 mm_rc mm_buf_add(mm_buf *b, const void *data, size_t len)
 {
-    if (grow(b, len) != MM_OK)
+    if (mm_buf_reserve(b, len) != MM_OK)
         return MM_ERR_INVALID;
     if (len)
         memcpy(b->data + b->len, data, len);
@@ -76,7 +76,7 @@ mm_rc mm_buf_vaddf(mm_buf *b, const char *fmt, va_list ap)
     va_copy(ap2, ap);
     n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
-    if (n < 0 || grow(b, (size_t)n) != MM_OK)
+    if (n < 0 || mm_buf_reserve(b, (size_t)n) != MM_OK)
         return MM_ERR_INVALID;
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
@@ -104,7 +104,7 @@ char *mm_buf_detach(mm_buf *b, size_t *len)
     char *p;
 
     if (!b->data)
-        grow(b, 0);
+        mm_buf_reserve(b, 0);
     if (!b->data) {
         b->data = mm_xmalloc(1);
         b->cap = 1;

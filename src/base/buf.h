@@ -24,6 +24,8 @@ void mm_buf_init(mm_buf *b, size_t max);
 void mm_buf_release(mm_buf *b);
 void mm_buf_reset(mm_buf *b);
 
+/* Makes room for extra more bytes and the NUL; MM_ERR_INVALID beyond max (nothing changes). */
+mm_rc mm_buf_reserve(mm_buf *b, size_t extra);
 /* Appends; MM_ERR_INVALID when the result would exceed max (the buffer is left unchanged). */
 mm_rc mm_buf_add(mm_buf *b, const void *data, size_t len);
 mm_rc mm_buf_adds(mm_buf *b, const char *s);

@@ -198,8 +198,9 @@ void mm_logw_set_sink(mm_logw *w, mm_logw_sink fn, void *arg);
 mm_rc mm_logw_append(mm_logw *w, const mm_event *ev, mm_error *err);
 /* Journal replay after a crash: the next n appended events are already stored, from event
  * number first on (a segment start); they are grouped and numbered as they were when written
- * and handed to the sink, not written again. n = 0 ends it (also done by mm_logw_seal). */
-void mm_logw_replay(mm_logw *w, uint64_t first, uint64_t n);
+ * and handed to the sink, not written again. n = 0 ends it (also done by mm_logw_seal).
+ * Returns how many announced events of the replay before never came. */
+uint64_t mm_logw_replay(mm_logw *w, uint64_t first, uint64_t n);
 /* 1 when the last write failed for want of space (ENOSPC, EDQUOT). */
 int mm_logw_disk_full(const mm_logw *w);
 /* Forgets the events accepted but not yet written (after a failed seal), cutting off the blocks
@@ -395,7 +396,8 @@ void mm_logsess_rejected(mm_logsess *s, uint64_t n);
 struct mm_journal;
 struct mm_journal *mm_logsess_journal(mm_logsess *s);
 /* The next n events parsed are already in the store (a recovered segment): count them, run
- * the rules, but do not append them. Returns the previous pending count. */
+ * the rules, but do not append them (mm_logw_replay); n = 0 ends that. Returns how many of
+ * the previous count never came. */
 uint64_t mm_logsess_replay_skip(mm_logsess *s, uint64_t n);
 void mm_logsess_count_replay(mm_logsess *s, uint64_t replayed, uint64_t torn);
 /* Where a followed file stands (device, inode, offset after the last message journaled);

@@ -42,6 +42,56 @@ typedef const char *(*mm_win_get)(void *ud, const char *name);
  * caller's. Shared by parse_winjson.c and evtx.c so both map alike. */
 void mm_win_map(mm_parse_ctx *c, long id, mm_win_get get, void *ud, mm_event *ev);
 
+/*
+ * The next key=value pair of a FortiGate or WELF line from *pos: values bare (to a space) or
+ * in double quotes; words without '=' are skipped. escapes: a backslash in quotes escapes the
+ * next byte. 1 with key and val set, 0 at the end, -1 when a quote is not closed (val then
+ * runs to the end of the line).
+ */
+static inline int mm_kv_next(const char *line, size_t len, size_t *pos, int escapes, mm_sv *key,
+                             mm_sv *val)
+{
+    size_t i = *pos, ks, ke, vs;
+    int closed = 1;
+    for (;;) {
+        while (i < len && line[i] == ' ')
+            i++;
+        if (i >= len) {
+            *pos = i;
+            return 0;
+        }
+        ks = i;
+        while (i < len && line[i] != '=' && line[i] != ' ')
+            i++;
+        if (i < len && line[i] == '=')
+            break;
+        while (i < len && line[i] != ' ') /* a word without '=' */
+            i++;
+    }
+    ke = i++;
+    if (i < len && line[i] == '"') {
+        vs = ++i;
+        while (i < len && line[i] != '"') {
+            if (escapes && line[i] == '\\' && i + 1 < len)
+                i++;
+            i++;
+        }
+        *val = mm_sv_make(line + vs, (i < len ? i : len) - vs);
+        if (i < len)
+            i++;
+        else
+            closed = 0;
+    } else {
+        vs = i;
+        while (i < len && line[i] != ' ')
+            i++;
+        *val = mm_sv_make(line + vs, i - vs);
+    }
+    *key = mm_sv_make(line + ks, ke - ks);
+    *pos = i;
+    return closed ? 1 : -1;
+}
+
 /* The Pulse / Ivanti Connect Secure message parser (WELF or plain text, after any header). */
 mm_rc mm_parse_ivanti_msg(mm_parse_ctx *c, const char *msg, size_t len, mm_event *ev);
 
@@ -168,9 +218,10 @@ mm_rc mm_block_decode_match(const uint8_t *payload, size_t len, uint64_t first_s
 /*
  * A run (seg_run.c): events held by the writer until they are laid out in blocks grouped by
  * account (the user's key, else the source's, else none; keys ascending, arrival order within
- * a group). mm_logrun_add copies the event; mm_logrun_order computes order[] (stored position
- * → arrival index) and pos[] (arrival index → stored position); mm_logrun_event gives back
- * event i (arrival index) as views into the run.
+ * a group). mm_logrun_add copies the event; mm_logrun_order computes pos[] (arrival index →
+ * stored position) and soff[] (stored position → record); mm_logrun_event gives back event i
+ * (arrival index) as views into the run. A query holds its matches in a run too, and
+ * mm_logrun_order_by_time puts order[] (place → arrival index) by time.
  */
 typedef struct mm_logrun {
     char *arena;
@@ -185,7 +236,6 @@ typedef struct mm_logrun {
     size_t ngroups, gcap;
     uint32_t *order, *pos;
     size_t *soff; /* per stored position: the record (what the writer reads, in that order) */
-    int ordered;
 } mm_logrun;
 
 void mm_logrun_init(mm_logrun *r);

@@ -49,10 +49,10 @@ struct mm_logsess {
     size_t nsrc, capsrc;
     size_t last_src;
     mm_event ev;
-    mm_journal *j;        /* the ingest journal, from open to free */
-    uint64_t jnext;       /* journal number recorded by commit before the journal exists */
-    uint64_t replay_skip; /* next events already in a recovered segment (journal replay) */
-    file_pos *fpos;       /* followed files' positions, recorded at commit */
+    mm_journal *j;         /* the ingest journal, from open to free */
+    uint64_t jnext;        /* journal number recorded by commit before the journal exists */
+    uint64_t replay_first; /* number of the first event a journal replay finds stored */
+    file_pos *fpos;        /* followed files' positions, recorded at commit */
     size_t nfpos;
 };
 
@@ -86,10 +86,8 @@ static mm_rc journal_start(mm_logsess *s, mm_buf *notices, mm_error *err)
     mm_logw_anchor(s->w, &now);
     if (now.events > db.events) /* events of a crashed session that recovery sealed */
         skip = now.events - db.events;
-    mm_logw_replay(s->w, db.events, skip);
-    rc = mm_journal_recover(s, s->logs_dir, mark, skip, notices, &next, err);
-    mm_logw_replay(s->w, 0, 0);
-    if (rc != MM_OK)
+    s->replay_first = db.events;
+    if ((rc = mm_journal_recover(s, s->logs_dir, mark, skip, notices, &next, err)) != MM_OK)
         return rc;
     s->jnext = next;
     if ((s->c.received || s->c.journal_torn || skip || next != mark) &&
@@ -244,8 +242,6 @@ mm_rc mm_logsess_message(mm_logsess *s, mm_parse_ctx *pc, const mm_log_parser *p
     }
     if (ev->kind == MM_EVK_UNPARSED)
         s->c.unparsed++;
-    if (s->replay_skip) /* already in a segment recovered after a crash: only numbered */
-        s->replay_skip--;
     if ((rc = mm_logw_append(s->w, ev, err)) != MM_OK) {
         s->c.dropped++;
         if (mm_logw_disk_full(s->w))
@@ -297,9 +293,7 @@ struct mm_journal *mm_logsess_journal(mm_logsess *s)
 
 uint64_t mm_logsess_replay_skip(mm_logsess *s, uint64_t n)
 {
-    uint64_t old = s->replay_skip;
-    s->replay_skip = n;
-    return old;
+    return mm_logw_replay(s->w, s->replay_first, n);
 }
 
 void mm_logsess_count_replay(mm_logsess *s, uint64_t replayed, uint64_t torn)

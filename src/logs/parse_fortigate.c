@@ -84,7 +84,7 @@ static int tz_minutes(mm_sv tz, int def)
 
 mm_rc mm_parse_fortigate(mm_parse_ctx *c, const char *line, size_t len, mm_event *ev)
 {
-    mm_sv v[K__COUNT];
+    mm_sv v[K__COUNT], key, val;
     size_t i = 0;
     int pairs = 0;
 
@@ -94,40 +94,11 @@ mm_rc mm_parse_fortigate(mm_parse_ctx *c, const char *line, size_t len, mm_event
         if (gt)
             i = (size_t)(gt - line) + 1;
     }
-    while (i < len) {
-        size_t ks, ke, vs, ve;
-        int slot;
-        while (i < len && line[i] == ' ')
-            i++;
-        ks = i;
-        while (i < len && line[i] != '=' && line[i] != ' ')
-            i++;
-        if (i >= len || line[i] != '=') { /* a word without '=': skip it */
-            while (i < len && line[i] != ' ')
-                i++;
-            continue;
-        }
-        ke = i++;
-        if (i < len && line[i] == '"') {
-            vs = ++i;
-            while (i < len && line[i] != '"') {
-                if (line[i] == '\\' && i + 1 < len)
-                    i++;
-                i++;
-            }
-            ve = i < len ? i : len;
-            if (i < len)
-                i++;
-        } else {
-            vs = i;
-            while (i < len && line[i] != ' ')
-                i++;
-            ve = i;
-        }
+    while (mm_kv_next(line, len, &i, 1, &key, &val) != 0) { /* a cut quote runs to the end */
+        int slot = key_slot(key.p, key.n);
         pairs++;
-        slot = key_slot(line + ks, ke - ks);
         if (slot >= 0)
-            v[slot] = mm_sv_make(line + vs, ve - vs);
+            v[slot] = val;
     }
     if (pairs < 3 || v[K_LOGID].n == 0)
         return MM_ERR_PARSE;

@@ -201,39 +201,17 @@ static mm_sv unset_user(mm_sv v)
  * msg are present. */
 static mm_rc parse_welf(mm_parse_ctx *c, const char *line, size_t len, mm_event *ev)
 {
-    mm_sv v[K__COUNT];
+    mm_sv v[K__COUNT], key, val;
     size_t i = 0;
+    int r;
 
     memset(v, 0, sizeof(v));
-    while (i < len) {
-        size_t ks, ke, vs, ve;
-        while (i < len && line[i] == ' ')
-            i++;
-        ks = i;
-        while (i < len && line[i] != '=' && line[i] != ' ')
-            i++;
-        if (i >= len || line[i] != '=') {
-            while (i < len && line[i] != ' ')
-                i++;
-            continue;
-        }
-        ke = i++;
-        if (i < len && line[i] == '"') {
-            vs = ++i;
-            while (i < len && line[i] != '"')
-                i++;
-            if (i >= len) /* an unterminated quote: a truncated line */
-                return MM_ERR_PARSE;
-            ve = i++;
-        } else {
-            vs = i;
-            while (i < len && line[i] != ' ')
-                i++;
-            ve = i;
-        }
+    while ((r = mm_kv_next(line, len, &i, 0, &key, &val)) != 0) {
+        if (r < 0) /* an unterminated quote: a truncated line */
+            return MM_ERR_PARSE;
         for (size_t k = 0; k < MM_ARRAY_LEN(welf_keys); k++)
-            if (welf_keys[k].len == ke - ks && memcmp(welf_keys[k].key, line + ks, ke - ks) == 0)
-                v[welf_keys[k].slot] = mm_sv_make(line + vs, ve - vs);
+            if (welf_keys[k].len == key.n && memcmp(welf_keys[k].key, key.p, key.n) == 0)
+                v[welf_keys[k].slot] = val;
     }
     if (!mm_sv_eq(v[K_ID], "firewall") || v[K_MSG].n == 0)
         return MM_ERR_PARSE;

@@ -330,19 +330,7 @@ static int64_t unzigzag(uint64_t v)
 /* reserve when the buffer must grow (or cannot). */
 static int reserve_grow(mm_buf *b, size_t n)
 {
-    size_t need = b->len + n + 1;
-    if (need - 1 > b->max)
-        return 0;
-    if (need > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < need)
-            cap *= 2;
-        if (cap > b->max + 1)
-            cap = b->max + 1;
-        b->data = mm_xrealloc(b->data, cap);
-        b->cap = cap;
-    }
-    return 1;
+    return mm_buf_reserve(b, n) == MM_OK;
 }
 
 /* Makes room for n more bytes (within max); 0 when the buffer would exceed its max. */

@@ -36,7 +36,6 @@ void mm_logrun_reset(mm_logrun *r)
     r->used = 0;
     r->n = 0;
     r->ngroups = 0;
-    r->ordered = 0;
     if (r->gtable)
         memset(r->gtable, 0, r->gcap * sizeof(*r->gtable));
 }
@@ -152,7 +151,6 @@ void mm_logrun_add(mm_logrun *r, const mm_event *ev, const uint64_t keys[2])
     r->grp[r->n] = g;
     r->n++;
     r->used += need;
-    r->ordered = 0;
 }
 
 /* Room in order[], pos[] and soff[] for every event of the run. */
@@ -182,8 +180,6 @@ void mm_logrun_order(mm_logrun *r)
     gkey *gs;
     uint32_t *start;
     uint32_t acc = 0;
-    if (r->ordered)
-        return;
     order_room(r);
     gs = mm_xmalloc((r->ngroups ? r->ngroups : 1) * sizeof(*gs));
     start = mm_xmalloc((r->ngroups ? r->ngroups : 1) * sizeof(*start));
@@ -196,13 +192,11 @@ void mm_logrun_order(mm_logrun *r)
     }
     for (uint32_t i = 0; i < r->n; i++) { /* arrival order within a group */
         uint32_t at = start[r->grp[i]]++;
-        r->order[at] = i;
         r->pos[i] = at;
         r->soff[at] = r->recoff[i];
     }
     free(gs);
     free(start);
-    r->ordered = 1;
 }
 
 typedef struct tkey {
@@ -236,7 +230,6 @@ void mm_logrun_order_by_time(mm_logrun *r)
     for (uint32_t i = 0; i < r->n; i++)
         r->order[i] = k[i].i;
     free(k);
-    r->ordered = 0; /* not the writer's order */
 }
 
 void mm_logrun_prefetch(const mm_logrun *r, uint32_t at)

@@ -897,13 +897,15 @@ void mm_logw_set_sink(mm_logw *w, mm_logw_sink fn, void *arg)
     w->sink_arg = arg;
 }
 
-void mm_logw_replay(mm_logw *w, uint64_t first, uint64_t n)
+uint64_t mm_logw_replay(mm_logw *w, uint64_t first, uint64_t n)
 {
+    uint64_t left = w->dry ? w->dry_left : 0;
     if (w->dry) /* the end of a replay: what is held was stored before the crash */
         dry_deliver(w);
     w->dry = n > 0;
     w->dry_left = n;
     w->dry_seq = w->dry_seg_start = first;
+    return left;
 }
 
 mm_rc mm_logw_append(mm_logw *w, const mm_event *ev, mm_error *err)

@@ -253,6 +253,21 @@ static mm_rc set_new(mm_store *st, int version, mm_report_set **out, mm_error *e
     return rc;
 }
 
+static mm_rc no_vendor_sheet(int version, mm_error *err)
+{
+    return mm_error_set(err, MM_ERR_NOTFOUND, NULL, 0, 0,
+                        "%d年度版の事業者確認用チェックリストはありません (no vendor sheet for "
+                        "version %d)",
+                        version, version);
+}
+
+static void free_vendors(char **vendors, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(vendors[i]);
+    free(vendors);
+}
+
 mm_rc mm_report_set_build(mm_store *st, const mm_catalog *cat, int version, const char *only_vendor,
                           mm_report_set **out, mm_error *err)
 {
@@ -272,10 +287,7 @@ mm_rc mm_report_set_build(mm_store *st, const mm_catalog *cat, int version, cons
         goto out;
     }
     if (only_vendor && !vend) {
-        rc = mm_error_set(err, MM_ERR_NOTFOUND, NULL, 0, 0,
-                          "%d年度版の事業者確認用チェックリストはありません (no vendor sheet for "
-                          "version %d)",
-                          version, version);
+        rc = no_vendor_sheet(version, err);
         goto out;
     }
     if ((rc = set_new(st, version, &set, err)) != MM_OK)
@@ -298,9 +310,7 @@ mm_rc mm_report_set_build(mm_store *st, const mm_catalog *cat, int version, cons
     *out = set;
     set = NULL;
 out:
-    for (size_t i = 0; i < nvendors; i++)
-        free(vendors[i]);
-    free(vendors);
+    free_vendors(vendors, nvendors);
     mm_report_set_free(&set);
     return rc;
 }
@@ -316,10 +326,7 @@ mm_rc mm_report_set_build_vendor(mm_store *st, const mm_catalog *cat, int versio
 
     *out = NULL;
     if (!vend) {
-        rc = mm_error_set(err, MM_ERR_NOTFOUND, NULL, 0, 0,
-                          "%d年度版の事業者確認用チェックリストはありません (no vendor sheet for "
-                          "version %d)",
-                          version, version);
+        rc = no_vendor_sheet(version, err);
         goto out;
     }
     if (!vendor || !*vendor) {
@@ -338,9 +345,7 @@ mm_rc mm_report_set_build_vendor(mm_store *st, const mm_catalog *cat, int versio
     *out = set;
     set = NULL;
 out:
-    for (size_t i = 0; i < nvendors; i++)
-        free(vendors[i]);
-    free(vendors);
+    free_vendors(vendors, nvendors);
     mm_report_set_free(&set);
     return rc;
 }

@@ -39,6 +39,28 @@ static int req_version(mm_req *r)
     return mm_parse_long(v, 2023, 2099, &n) == MM_OK ? (int)n : 0;
 }
 
+/* The sheet (?sheet=, or vendor when ?vendor= names one) and vendor a request asks for; vendor
+ * users get only their own vendor sheet (any other is 403 with forbidden). 0, or the error
+ * status already answered. */
+static int req_sheet(mm_req *r, int version, const char *sheet_s, const char **vendor,
+                     mm_sheet_kind *sheet, const char *forbidden)
+{
+    if (!version)
+        return mm_req_error(r, 400, "invalid", "version は 2025 のような年度です (bad version)");
+    if (sheet_s && mm_sheet_parse(sheet_s, sheet) != MM_OK)
+        return mm_req_error(r, 400, "invalid", "sheet は hospital か vendor です (bad sheet)");
+    if (*vendor && **vendor)
+        *sheet = MM_SHEET_VENDOR;
+    if (r->user.role == MM_ROLE_VENDOR) {
+        if ((sheet_s && *sheet != MM_SHEET_VENDOR) ||
+            (*vendor && **vendor && strcmp(*vendor, r->user.vendor) != 0))
+            return mm_req_error(r, 403, "forbidden", forbidden);
+        *sheet = MM_SHEET_VENDOR;
+        *vendor = r->user.vendor;
+    }
+    return 0;
+}
+
 /* The report set a user may see: vendor users get only their vendor's sheets. */
 static int build_set(mm_req *r, int version, const char *only_vendor, mm_report_set **set)
 {
@@ -191,21 +213,10 @@ int mm_api_checklist(mm_req *r)
     int version = req_version(r), status, shown = 0;
     char key[768];
 
-    if (!version)
-        return mm_req_error(r, 400, "invalid", "version は 2025 のような年度です (bad version)");
-    if (sheet_s && mm_sheet_parse(sheet_s, &sheet) != MM_OK)
-        return mm_req_error(r, 400, "invalid", "sheet は hospital か vendor です (bad sheet)");
-    if (vendor && *vendor)
-        sheet = MM_SHEET_VENDOR;
-    if (r->user.role == MM_ROLE_VENDOR) {
-        if ((sheet_s && sheet != MM_SHEET_VENDOR) ||
-            (vendor && *vendor && strcmp(vendor, r->user.vendor) != 0))
-            return mm_req_error(r, 403, "forbidden",
-                                "自社の事業者確認用シートだけを表示できます "
-                                "(vendors see only their own sheet)");
-        sheet = MM_SHEET_VENDOR;
-        vendor = r->user.vendor;
-    }
+    if ((status = req_sheet(
+             r, version, sheet_s, &vendor, &sheet,
+             "自社の事業者確認用シートだけを表示できます (vendors see only their own sheet)")) != 0)
+        return status;
     if (!mm_catalog_sheet(r->web->cat, version, sheet))
         return mm_req_error(r, 404, "not_found", "その年度・シートはありません (no such sheet)");
     if (mm_snprintf(key, sizeof(key), "checklist|%d|%s|%s|%s|%s", version, mm_sheet_name(sheet),
@@ -356,25 +367,14 @@ int mm_api_history(mm_req *r)
     const mm_sheet *sh;
     const mm_item *it;
     mm_answer_list l = {0};
-    int version = req_version(r);
+    int version = req_version(r), status;
     mm_error err;
 
     mm_error_clear(&err);
-    if (!version)
-        return mm_req_error(r, 400, "invalid", "version は 2025 のような年度です (bad version)");
-    if (sheet_s && mm_sheet_parse(sheet_s, &sheet) != MM_OK)
-        return mm_req_error(r, 400, "invalid", "sheet は hospital か vendor です (bad sheet)");
-    if (vendor && *vendor)
-        sheet = MM_SHEET_VENDOR;
-    if (r->user.role == MM_ROLE_VENDOR) {
-        if ((sheet_s && sheet != MM_SHEET_VENDOR) ||
-            (vendor && *vendor && strcmp(vendor, r->user.vendor) != 0))
-            return mm_req_error(r, 403, "forbidden",
-                                "自社の事業者確認用シートの履歴だけを表示できます "
-                                "(vendors see only their own sheet's history)");
-        sheet = MM_SHEET_VENDOR;
-        vendor = r->user.vendor;
-    }
+    if ((status = req_sheet(r, version, sheet_s, &vendor, &sheet,
+                            "自社の事業者確認用シートの履歴だけを表示できます (vendors see only "
+                            "their own sheet's history)")) != 0)
+        return status;
     if (!(sh = mm_catalog_sheet(r->web->cat, version, sheet)))
         return mm_req_error(r, 404, "not_found", "その年度・シートはありません (no such sheet)");
     if (!(it = mm_sheet_item(sh, r->params[0])))

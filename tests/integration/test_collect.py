@@ -66,6 +66,18 @@ class CollectCase(MamoriCase):
             addrs[proto] = addr
         return p, addrs
 
+    def small_store(self, size):
+        """Mounts a tmpfs of size (such as "96k") as the workspace's log store (root only,
+        else the test is skipped) and returns its path."""
+        logs = os.path.join(self.ws, "logs")
+        os.makedirs(logs, exist_ok=True)
+        if os.geteuid() != 0 or subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", "size=%s,mode=0700" % size, "tmpfs", logs],
+                capture_output=True, timeout=60).returncode != 0:
+            self.skipTest("needs root to mount a small tmpfs")
+        self.mounts.append(logs)
+        return logs
+
     def stop(self, p):
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=60)
@@ -146,13 +158,7 @@ class CollectCase(MamoriCase):
 
     def test_relp_no_ack_when_the_journal_cannot_be_written(self):
         # the log store on a 96 kB tmpfs: the journal fills up mid-stream (root only)
-        logs = os.path.join(self.ws, "logs")
-        os.makedirs(logs, exist_ok=True)
-        if os.geteuid() != 0 or subprocess.run(
-                ["mount", "-t", "tmpfs", "-o", "size=96k,mode=0700", "tmpfs", logs],
-                capture_output=True, timeout=60).returncode != 0:
-            self.skipTest("needs root to mount a small tmpfs")
-        self.mounts.append(logs)
+        logs = self.small_store("96k")
         port = free_port()
         p = subprocess.Popen([MAMORI, "--dir", self.ws, "collect", "--relp", "127.0.0.1:%d" % port,
                               "--commit-seconds", "3600"], stdout=subprocess.PIPE,
@@ -192,13 +198,7 @@ class CollectCase(MamoriCase):
     def test_a_full_disk_at_the_seal_keeps_every_acknowledged_message(self):
         # the store's disk fills after messages were acknowledged but before they are sealed:
         # the collector stops without counting them lost, and the next start stores each once
-        logs = os.path.join(self.ws, "logs")
-        os.makedirs(logs, exist_ok=True)
-        if os.geteuid() != 0 or subprocess.run(
-                ["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", logs],
-                capture_output=True, timeout=60).returncode != 0:
-            self.skipTest("needs root to mount a small tmpfs")
-        self.mounts.append(logs)
+        logs = self.small_store("4m")
         port = free_port()
         p, _ = self.start("--relp", "127.0.0.1:%d" % port, "--commit-seconds", "3600")
         msgs = [b"<13>Nov 20 10:00:%02d h1 sshd[7]: Failed password for u%d from 192.0.2.%d port "

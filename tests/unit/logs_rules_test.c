@@ -208,22 +208,37 @@ static void test_key_state_growth_and_span(void **state)
     free(a);
 }
 
-static void test_success_after_failures(void **state)
+/* Five 4625 failures of user from 192.168.10.41 at 2025-11-20T01:14:00Z-04Z. */
+static void win_failures(fx *f, const char *user)
 {
-    fx *f = *state;
-    char *a;
     for (int i = 0; i < 5; i++) {
         char line[200];
         snprintf(line, sizeof(line),
                  "{\"TimeCreated\":\"2025-11-20T01:14:0%dZ\",\"Id\":4625,\"MachineName\":\"DC01\","
-                 "\"Data\":{\"TargetUserName\":\"Yamada\",\"IpAddress\":\"192.168.10.41\"}}",
-                 i);
+                 "\"Data\":{\"TargetUserName\":\"%s\",\"IpAddress\":\"192.168.10.41\"}}",
+                 i, user);
         feed(f, "windows-json", line);
     }
-    feed(f, "windows-json",
-         "{\"TimeCreated\":\"2025-11-20T01:14:31Z\",\"Id\":4624,\"MachineName\":"
-         "\"DC01\",\"Data\":{\"TargetUserName\":\"yamada\",\"IpAddress\":"
-         "\"192.168.10.41\",\"LogonType\":\"3\"}}");
+}
+
+/* A 4624 network logon of yamada from 192.168.10.41 at the time when (ISO, UTC). */
+static void win_logon(fx *f, const char *when)
+{
+    char line[240];
+    snprintf(line, sizeof(line),
+             "{\"TimeCreated\":\"%s\",\"Id\":4624,\"MachineName\":\"DC01\",\"Data\":{"
+             "\"TargetUserName\":\"yamada\",\"IpAddress\":\"192.168.10.41\",\"LogonType\":"
+             "\"3\"}}",
+             when);
+    feed(f, "windows-json", line);
+}
+
+static void test_success_after_failures(void **state)
+{
+    fx *f = *state;
+    char *a;
+    win_failures(f, "Yamada");
+    win_logon(f, "2025-11-20T01:14:31Z");
     a = alerts(f);
     assert_string_equal(a, "success-after-failures user:yamada 6|");
     free(a);
@@ -235,27 +250,14 @@ static void test_out_of_order_success(void **state)
 {
     fx *f = *state;
     char *a;
-    for (int i = 0; i < 5; i++) {
-        char line[200];
-        snprintf(line, sizeof(line),
-                 "{\"TimeCreated\":\"2025-11-20T01:14:0%dZ\",\"Id\":4625,\"MachineName\":\"DC01\","
-                 "\"Data\":{\"TargetUserName\":\"yamada\",\"IpAddress\":\"192.168.10.41\"}}",
-                 i);
-        feed(f, "windows-json", line);
-    }
+    win_failures(f, "yamada");
     /* ten days earlier: no alert */
-    feed(f, "windows-json",
-         "{\"TimeCreated\":\"2025-11-10T01:14:31Z\",\"Id\":4624,\"MachineName\":"
-         "\"DC01\",\"Data\":{\"TargetUserName\":\"yamada\",\"IpAddress\":"
-         "\"192.168.10.41\",\"LogonType\":\"3\"}}");
+    win_logon(f, "2025-11-10T01:14:31Z");
     a = alerts(f);
     assert_string_equal(a, "");
     free(a);
     /* the real success after them still alerts */
-    feed(f, "windows-json",
-         "{\"TimeCreated\":\"2025-11-20T01:15:00Z\",\"Id\":4624,\"MachineName\":"
-         "\"DC01\",\"Data\":{\"TargetUserName\":\"yamada\",\"IpAddress\":"
-         "\"192.168.10.41\",\"LogonType\":\"3\"}}");
+    win_logon(f, "2025-11-20T01:15:00Z");
     a = alerts(f);
     assert_string_equal(a, "success-after-failures user:yamada 6|");
     free(a);
